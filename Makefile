@@ -1,0 +1,78 @@
+# SPDX-License-Identifier: GPL-2.0
+# kmmscand lab: assemble Debian's linux-source-6.12 with our overlay and
+# patches, build it, boot it in QEMU with a slow memory tier, and test it.
+#
+#   make run            boot topology T2 and show a hot buffer being promoted
+#   make test           build everything, run KUnit + kselftests, print the verdict
+#   make help           all targets and variables
+
+SHELL      := /bin/bash
+.SHELLFLAGS := -o pipefail -c
+BUILD      ?= $(CURDIR)/build
+DEBUG      ?= 0
+TOPO       ?= T2
+KSRC       ?=
+DEMO_SECONDS ?= 30
+export BUILD DEBUG KSRC
+
+ifeq ($(DEBUG),1)
+KOUT := $(BUILD)/kernel-debug
+else
+KOUT := $(BUILD)/kernel
+endif
+BZIMAGE := $(KOUT)/arch/x86/boot/bzImage
+
+.PHONY: all help deps tree kernel initramfs vm run test check quilt clean distclean
+
+all: kernel initramfs
+
+help:
+	@echo "Targets:"
+	@echo "  deps       install missing Debian packages (root) or print the apt-get line"
+	@echo "  tree       fetch + verify linux-source-6.12, copy the overlay, apply patches/series"
+	@echo "  kernel     build bzImage (tinyconfig + configs/*.config; DEBUG=1: + debug.config)"
+	@echo "  initramfs  build the guest root (busybox, kselftests, tools, trace-cmd)"
+	@echo "  vm         boot an interactive guest shell (TOPO=T2|T3; Ctrl-A X quits)"
+	@echo "  run        boot T2 and run the promotion demo"
+	@echo "  test       run KUnit and kselftests in the VM; closing line 'N passed, N failed'"
+	@echo "  check      checkpatch --strict on our files and patches, W=1 build of our code"
+	@echo "  quilt      run quilt in the assembled tree on patches/, e.g. make quilt Q=refresh"
+	@echo "  clean      remove build outputs (keeps the downloaded package and the tree)"
+	@echo "  distclean  remove the whole build folder"
+	@echo "Variables: DEBUG=1  KSRC=/path/to/6.12  TOPO=T2|T3  FAST_MB=  SLOW_MB=  JOBS="
+	@echo "           ONLY=coll:test,... (make test)  DEMO_SECONDS=30 (make run)"
+
+deps:
+	@lab/deps.sh
+
+tree: deps
+	@lab/tree.sh
+
+kernel: tree
+	@lab/kernel.sh
+
+initramfs: kernel
+	@KOUT=$(KOUT) lab/initramfs.sh
+
+vm: initramfs
+	lab/vm.sh --interactive --topo $(TOPO) --kernel $(BZIMAGE) --append "lab.mode=shell"
+
+run: initramfs
+	@lab/vm.sh --topo $(TOPO) --kernel $(BZIMAGE) --timeout 600 --append "lab.mode=demo quiet lab.demo_seconds=$(DEMO_SECONDS)" | \
+		sed -un '/^== /,/@@LAB-DMESG-BEGIN@@/p' | grep --line-buffered -v '@@LAB-'
+
+test: initramfs
+	@lab/run-tests.py $(if $(filter 1,$(DEBUG)),--debug) $(if $(ONLY),--only $(ONLY))
+
+check: tree
+	@lab/check.sh
+
+quilt: tree
+	cd $(BUILD)/linux && QUILT_PATCHES=$(CURDIR)/patches QUILT_PC=.pc quilt $(Q)
+
+clean:
+	rm -rf $(BUILD)/kernel $(BUILD)/kernel-debug $(BUILD)/initramfs $(BUILD)/initramfs.cpio \
+		$(BUILD)/kselftest $(BUILD)/kselftest-build $(BUILD)/logs
+
+distclean:
+	rm -rf $(BUILD)

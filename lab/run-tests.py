@@ -1,0 +1,184 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Run the lab's tests in QEMU and print one verdict.
+
+Boots the kernel once per topology that has tests (T2 always: it also runs
+the built-in KUnit suites; T3 for kselftests named *_t3), then counts:
+  - KUnit test cases, parsed by the tree's tools/testing/kunit/kunit.py;
+  - kselftest results (the subtests of each program, or the program's own
+    result when it has none or crashed), from the kselftest runner's TAP;
+  - every kernel splat in the guest's log (BUG, WARNING, Oops, KASAN,
+    lockdep, RCU stall, soft lockup...) as one failed test;
+  - a guest that hangs or dies before it finishes as one failed test.
+The closing line is 'N passed, N failed, N skipped'; the exit code is
+non-zero on any failure, or when no test ran.
+"""
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUILD = os.environ.get("BUILD", os.path.join(REPO, "build"))
+
+SPLATS = [
+    r"\bBUG: ", r"WARNING: ", r"\bOops\b", r"general protection fault",
+    r"Kernel panic", r"KASAN: ", r"UBSAN: ", r"possible circular locking",
+    r"possible recursive locking", r"inconsistent lock state",
+    r"suspicious RCU usage", r"rcu_sched detected stalls",
+    r"rcu: INFO: .* detected stalls", r"soft lockup", r"hard LOCKUP",
+    r"blocked for more than", r"list_add corruption",
+    r"list_del corruption",
+]
+SPLAT_RE = re.compile("|".join(SPLATS))
+
+
+class Results:
+    def __init__(self):
+        self.passed = self.failed = self.skipped = 0
+        self.failures = []
+
+    def add(self, status, name, why=""):
+        if status == "PASS":
+            self.passed += 1
+        elif status == "SKIP":
+            self.skipped += 1
+        else:
+            self.failed += 1
+            self.failures.append(f"{name}{': ' + why if why else ''}")
+        print(f"  {status:4} {name}{'  # ' + why if why else ''}", flush=True)
+
+
+def section(log, name):
+    m = re.search(rf"@@LAB-{name}-BEGIN@@\r?\n(.*?)@@LAB-{name}-END@@", log, re.S)
+    return m.group(1) if m else None
+
+
+def parse_kselftest(tap, topo, res):
+    inner = []
+    for raw in tap.splitlines():
+        line = raw.rstrip("\r")
+        m = re.match(r"^# (not ok|ok) \d+ (\S+)(.*)$", line)
+        if m:
+            inner.append(m.groups())
+            continue
+        m = re.match(r"^(not ok|ok) \d+ selftests: (\S+): (\S+)(.*)$", line)
+        if not m:
+            continue
+        verdict, coll, prog, rest = m.groups()
+        name = f"kselftest {coll}:{prog}"
+        had_fail = False
+        for iv, iname, irest in inner:
+            st = "SKIP" if "# SKIP" in irest else ("PASS" if iv == "ok" else "FAIL")
+            had_fail |= st == "FAIL"
+            res.add(st, f"{name} {iname} [{topo}]")
+        if not inner:
+            st = "SKIP" if "# SKIP" in rest else ("PASS" if verdict == "ok" else "FAIL")
+            res.add(st, f"{name} [{topo}]", rest.strip(" #") if st == "FAIL" else "")
+        elif verdict == "not ok" and "# SKIP" not in rest and not had_fail:
+            res.add("FAIL", f"{name} [{topo}]", "program failed: " + rest.strip(" #"))
+        inner = []
+
+
+def parse_kunit(dmesg, tree, res):
+    if "KTAP version" not in dmesg and "TAP version" not in dmesg:
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        inp, out = os.path.join(tmp, "dmesg"), os.path.join(tmp, "kunit.json")
+        with open(inp, "w") as f:
+            f.write(dmesg)
+        kunit = os.path.join(tree, "tools/testing/kunit/kunit.py")
+        p = subprocess.run([sys.executable, kunit, "parse", "--json", out, inp],
+                           capture_output=True, text=True)
+        if not os.path.exists(out):
+            res.add("FAIL", "kunit", "kunit.py parse failed: " + p.stdout[-300:] + p.stderr[-300:])
+            return
+        with open(out) as f:
+            data = json.load(f)
+
+    def walk(group, prefix):
+        for case in group.get("test_cases", []):
+            res.add({"PASS": "PASS", "SKIP": "SKIP"}.get(case["status"], "FAIL"),
+                    f"kunit {prefix}{case['name']}")
+        for sub in group.get("sub_groups", []):
+            walk(sub, f"{prefix}{sub['name']}.")
+    walk(data, "")
+
+
+def check_splats(text, topo, res):
+    found = 0
+    for line in text.splitlines():
+        if SPLAT_RE.search(line):
+            res.add("FAIL", f"splat [{topo}]", line.strip()[:160])
+            found += 1
+    return found
+
+
+def boot(topo, kernel, timeout, extra, logdir):
+    log_path = os.path.join(logdir, f"test-{topo}.log")
+    cmd = [os.path.join(REPO, "lab/vm.sh"), "--topo", topo, "--kernel", kernel,
+           "--timeout", str(timeout), "--append", f"lab.mode=test {extra}"]
+    print(f"lab: booting {topo} ({os.path.relpath(log_path, REPO)})", flush=True)
+    with open(log_path, "w") as f:
+        rc = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT).returncode
+    with open(log_path, errors="replace") as f:
+        return rc, f.read(), log_path
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--debug", action="store_true", help="use the debug kernel")
+    ap.add_argument("--timeout", type=int, default=int(os.environ.get("VM_TIMEOUT", 1500)))
+    ap.add_argument("--only", default="", help="comma list of collection:test to run")
+    args = ap.parse_args()
+
+    kdir = os.path.join(BUILD, "kernel-debug" if args.debug else "kernel")
+    kernel = os.path.join(kdir, "arch/x86/boot/bzImage")
+    tree = os.path.realpath(os.path.join(BUILD, "linux"))
+    logdir = os.path.join(BUILD, "logs")
+    os.makedirs(logdir, exist_ok=True)
+    lists = {}
+    for topo in ("T2", "T3"):
+        with open(os.path.join(BUILD, "initramfs/lab", f"tests.{topo}")) as f:
+            lists[topo] = [t for t in f.read().split() if t]
+    if args.only:
+        only = args.only.split(",")
+        lists = {t: [x for x in l if x in only] for t, l in lists.items()}
+
+    res = Results()
+    for topo in ("T2", "T3"):
+        if topo == "T3" and not lists[topo]:
+            continue
+        extra = ""
+        if args.only:
+            extra += " lab.tests=" + (",".join(lists[topo]) or "none")
+        if topo != "T2":
+            extra += " kunit.enable=0"
+        rc, log, path = boot(topo, kernel, args.timeout, extra, logdir)
+        dmesg = section(log, "DMESG")
+        if "@@LAB-DONE@@" not in log:
+            why = "timed out" if rc == 124 else f"did not finish (exit {rc})"
+            res.add("FAIL", f"guest [{topo}]", f"{why}, see {path}")
+        tap = section(log, "KSELFTEST")
+        if tap is not None:
+            parse_kselftest(tap, topo, res)
+        if topo == "T2":
+            parse_kunit(dmesg if dmesg is not None else log, tree, res)
+        check_splats(dmesg if dmesg is not None else log, topo, res)
+
+    total = res.passed + res.failed + res.skipped
+    if res.failures:
+        print("\nFailed:")
+        for f in res.failures:
+            print(f"  {f}")
+    if res.passed + res.failed == 0:
+        print("lab: no test ran", flush=True)
+    print(f"{res.passed} passed, {res.failed} failed, {res.skipped} skipped")
+    sys.exit(1 if res.failed or res.passed + res.failed == 0 or total == 0 else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,302 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the kmmscand selftests: NUMA topology and memory tiers
+ * from sysfs, where a buffer's pages live (move_pages), /proc/vmstat
+ * counters, and a workload that keeps a buffer hot.
+ */
+#ifndef __KMMSCAND_SELFTEST_TIERING_H
+#define __KMMSCAND_SELFTEST_TIERING_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <linux/mempolicy.h>
+
+#define MAX_NODES	8
+#define PAGE_SZ		4096UL
+
+static inline long sys_move_pages(int pid, unsigned long count, void **pages,
+				  const int *nodes, int *status, int flags)
+{
+	return syscall(SYS_move_pages, pid, count, pages, nodes, status, flags);
+}
+
+static inline long sys_set_mempolicy(int mode, const unsigned long *mask,
+				     unsigned long maxnode)
+{
+	return syscall(SYS_set_mempolicy, mode, mask, maxnode);
+}
+
+static inline long sys_mbind(void *addr, unsigned long len, int mode,
+			     const unsigned long *mask, unsigned long maxnode,
+			     unsigned int flags)
+{
+	return syscall(SYS_mbind, addr, len, mode, mask, maxnode, flags);
+}
+
+static inline double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Read a whole small file into buf; returns length or -errno. */
+static inline int read_file(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return n;
+}
+
+/* Write a string to a file; returns 0 or -errno of the write. */
+static inline int write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	n = n < 0 ? -errno : 0;
+	close(fd);
+	return n;
+}
+
+static inline long read_long(const char *path)
+{
+	char buf[64];
+
+	if (read_file(path, buf, sizeof(buf)) < 0)
+		return LONG_MIN;
+	return strtol(buf, NULL, 0);
+}
+
+/* A counter from /proc/vmstat, or -1 when the kernel has no such counter. */
+static inline long long vmstat(const char *name)
+{
+	char line[256];
+	size_t len = strlen(name);
+	long long val = -1;
+	FILE *f = fopen("/proc/vmstat", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, name, len) && line[len] == ' ') {
+			val = atoll(line + len + 1);
+			break;
+		}
+	}
+	fclose(f);
+	return val;
+}
+
+static inline bool node_exists(int nid)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d", nid);
+	return access(path, F_OK) == 0;
+}
+
+/* Number of online nodes with memory. */
+static inline int nr_memory_nodes(void)
+{
+	char buf[256], *p;
+	int n = 0, a, b;
+
+	if (read_file("/sys/devices/system/node/has_memory", buf, sizeof(buf)) < 0)
+		return 0;
+	for (p = buf; *p; ) {
+		if (sscanf(p, "%d-%d", &a, &b) == 2)
+			n += b - a + 1;
+		else if (sscanf(p, "%d", &a) == 1)
+			n++;
+		p = strchr(p, ',');
+		if (!p)
+			break;
+		p++;
+	}
+	return n;
+}
+
+static inline bool node_has_cpus(int nid)
+{
+	char path[128], buf[256];
+
+	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/cpulist", nid);
+	if (read_file(path, buf, sizeof(buf)) <= 0)
+		return false;
+	return buf[0] >= '0' && buf[0] <= '9';
+}
+
+static inline bool list_has(const char *list, int nid)
+{
+	const char *p = list;
+	int a, b;
+
+	while (p && *p) {
+		if (sscanf(p, "%d-%d", &a, &b) == 2) {
+			if (nid >= a && nid <= b)
+				return true;
+		} else if (sscanf(p, "%d", &a) == 1 && a == nid) {
+			return true;
+		}
+		p = strchr(p, ',');
+		if (p)
+			p++;
+	}
+	return false;
+}
+
+/*
+ * The memory tier a node is in (the N of memory_tierN: a larger N is a
+ * slower tier), or -1.
+ */
+static inline int node_tier(int nid)
+{
+	char path[192], buf[256];
+	int tier;
+
+	for (tier = 0; tier < 4096; tier++) {
+		snprintf(path, sizeof(path),
+			 "/sys/devices/virtual/memory_tiering/memory_tier%d/nodelist", tier);
+		if (read_file(path, buf, sizeof(buf)) < 0)
+			continue;
+		if (list_has(buf, nid))
+			return tier;
+	}
+	return -1;
+}
+
+/* Allocate len bytes of anonymous memory and fault it in on node nid. */
+static inline char *alloc_on_node(size_t len, int nid, bool thp)
+{
+	unsigned long mask = 1UL << nid;
+	char *buf;
+	size_t i;
+
+	buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED)
+		return NULL;
+	madvise(buf, len, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+	/*
+	 * Bind only while faulting the pages in, then go back to the default
+	 * policy: the pages stay on nid but nothing pins them there.
+	 */
+	if (sys_set_mempolicy(MPOL_BIND, &mask, MAX_NODES + 1)) {
+		munmap(buf, len);
+		return NULL;
+	}
+	for (i = 0; i < len; i += PAGE_SZ)
+		buf[i] = (char)i;
+	sys_set_mempolicy(MPOL_DEFAULT, NULL, 0);
+	return buf;
+}
+
+/*
+ * Count the pages of buf per node into count[MAX_NODES]; returns the
+ * number of pages whose node could not be determined.
+ */
+static inline long pages_per_node(char *buf, size_t len, long *count)
+{
+	unsigned long n = len / PAGE_SZ, i;
+	void **pages = malloc(n * sizeof(void *));
+	int *status = malloc(n * sizeof(int));
+	long unknown = 0;
+
+	memset(count, 0, MAX_NODES * sizeof(long));
+	if (!pages || !status) {
+		free(pages);
+		free(status);
+		return n;
+	}
+	for (i = 0; i < n; i++)
+		pages[i] = buf + i * PAGE_SZ;
+	if (sys_move_pages(0, n, pages, NULL, status, 0)) {
+		unknown = n;
+	} else {
+		for (i = 0; i < n; i++) {
+			if (status[i] >= 0 && status[i] < MAX_NODES)
+				count[status[i]]++;
+			else
+				unknown++;
+		}
+	}
+	free(pages);
+	free(status);
+	return unknown;
+}
+
+/* Percentage of buf's pages on node nid. */
+static inline double pct_on_node(char *buf, size_t len, int nid)
+{
+	long count[MAX_NODES];
+
+	pages_per_node(buf, len, count);
+	return 100.0 * count[nid] / (len / PAGE_SZ);
+}
+
+/*
+ * One sweep over the buffer, one access per page: a load, or a load and a
+ * store. Returns a value the compiler cannot drop.
+ */
+static inline unsigned long touch_sweep(char *buf, size_t len, bool write)
+{
+	volatile char *p = buf;
+	unsigned long sum = 0;
+	size_t i;
+
+	for (i = 0; i < len; i += PAGE_SZ) {
+		sum += p[i];
+		if (write)
+			p[i] = (char)sum;
+	}
+	return sum;
+}
+
+/*
+ * Keep buf hot the way a real workload would, with sleeps between sweeps
+ * (so the task is scheduled out and back, as real ones are), until
+ * done(buf, len, arg) says so or deadline_s passes. Returns the seconds it
+ * took, or a negative value at the deadline.
+ */
+static inline double keep_hot_until(char *buf, size_t len, bool write, double deadline_s,
+				    bool (*done)(char *, size_t, void *), void *arg)
+{
+	double start = now_s(), last_check = 0;
+	volatile unsigned long sink = 0;
+
+	while (now_s() - start < deadline_s) {
+		sink += touch_sweep(buf, len, write);
+		usleep(2000);
+		if (now_s() - last_check >= 1.0) {
+			last_check = now_s();
+			if (done(buf, len, arg))
+				return now_s() - start;
+		}
+	}
+	(void)sink;
+	return -1;
+}
+
+#endif /* __KMMSCAND_SELFTEST_TIERING_H */
