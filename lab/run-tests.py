@@ -91,7 +91,7 @@ def parse_kunit(dmesg, tree, res):
         with open(inp, "w") as f:
             f.write(dmesg)
         kunit = os.path.join(tree, "tools/testing/kunit/kunit.py")
-        p = subprocess.run([sys.executable, kunit, "parse", "--json", out, inp],
+        p = subprocess.run([sys.executable, kunit, "parse", f"--json={out}", inp],
                            capture_output=True, text=True)
         if not os.path.exists(out):
             res.add("FAIL", "kunit", "kunit.py parse failed: " + p.stdout[-300:] + p.stderr[-300:])

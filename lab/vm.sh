@@ -65,7 +65,8 @@ T2)
 	MEM=$((FAST_MB + SLOW_MB))
 	;;
 T3)
-	SMP=2
+	# One socket per node, so no cache is shared across nodes.
+	SMP=2,sockets=2,cores=1,threads=1
 	numa+=(-object "memory-backend-ram,id=m0,size=${FAST_MB}M"
 	       -object "memory-backend-ram,id=m1,size=${FAST_MB}M"
 	       -object "memory-backend-ram,id=m2,size=${SLOW_MB}M"
