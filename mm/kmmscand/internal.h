@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kmmscand internals shared by the files of mm/kmmscand/: tunables, the mm
+ * slot and scan cursor, the hotness record layout and the prototypes of
+ * every non-static function.
+ */
+#ifndef _MM_KMMSCAND_INTERNAL_H
+#define _MM_KMMSCAND_INTERNAL_H
+
+#include <linux/atomic.h>
+#include <linux/kmmscand.h>
+#include <linux/nodemask.h>
+#include <linux/numa.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/wait.h>
+
+#include "../mm_slot.h"
+
+/*
+ * Defaults. Each one is a tunable in struct kmmscand_tunables unless marked
+ * as a fixed bound.
+ *
+ * scan_sleep_ms 20: one short wake every 20 ms keeps the thread's latency to
+ *	new work low while a wake without due mms costs only the list walk.
+ * mms_to_scan 64: visits (due or not) per wake; 3200 slot visits/s bound
+ *	the cost of long lists of idle mms.
+ * scan_size 256 MB per pass, adaptive in [64 MB, 4 GB] (fixed bounds):
+ *	256 MB is 64 Ki PTEs, two wakes' worth of budget, so a pass of a
+ *	typical mm ends within about 40 ms of scanner time; hot mms grow to
+ *	4 GB per pass, cold ones shrink to 64 MB.
+ * scan period 2000 ms, adaptive in [500, 5000] ms: two passes fit into
+ *	the default 5 s hot window even after backing off once.
+ * initial_scan_delay_ms 1000: short-lived processes are never scanned.
+ * hot_threshold 2 in hot_window_ms 5000: a page is ready on its second
+ *	observed access within 5 s.
+ * promote_rate_limit 256 MB/s: 65536 pages/s, well above what a scan can
+ *	find, but bounds the migration bandwidth taken from the top tier.
+ */
+#define KMMSCAND_SCAN_SLEEP_MS_DEF		20
+#define KMMSCAND_MMS_TO_SCAN_DEF		64
+#define KMMSCAND_SCAN_SIZE_MB_DEF		256
+#define KMMSCAND_SCAN_SIZE_MB_MIN		64
+#define KMMSCAND_SCAN_SIZE_MB_MAX		4096
+#define KMMSCAND_SCAN_PERIOD_MS_DEF		2000
+#define KMMSCAND_SCAN_PERIOD_MIN_MS_DEF		500
+#define KMMSCAND_SCAN_PERIOD_MAX_MS_DEF		5000
+#define KMMSCAND_INITIAL_SCAN_DELAY_MS_DEF	1000
+#define KMMSCAND_HOT_THRESHOLD_DEF		2
+#define KMMSCAND_HOT_WINDOW_MS_DEF		5000
+#define KMMSCAND_PROMOTE_RATE_LIMIT_MBPS_DEF	256
+
+/*
+ * Work budget of the scanner in PTE units: one unit per PTE examined, per
+ * huge PMD, per page-table hole, per skipped VMA and per mm visited.
+ * KMMSCAND_WAKE_BUDGET bounds one wake (32 Ki units, about 1-2 ms of
+ * CPU), KMMSCAND_BATCH bounds one mmap_lock hold and one TLB flush.
+ */
+#define KMMSCAND_WAKE_BUDGET			32768U
+#define KMMSCAND_BATCH				4096U
+
+/* Pages handed to one migrate_pages() call by kmmmigrated. */
+#define KMMSCAND_MIGRATE_BATCH			512U
+
+/**
+ * struct kmmscand_tunables - every knob of kmmscand in one place
+ * @scan_enabled: the scanner walks page tables
+ * @migrate_enabled: kmmmigrated promotes ready pages
+ * @scan_sleep_ms: sleep between two scanner wakes
+ * @mms_to_scan: mm visits per scanner wake
+ * @scan_size_mb: initial per-pass scan size of a new mm
+ * @scan_period_min_ms: lower bound of the adaptive scan period
+ * @scan_period_max_ms: upper bound of the adaptive scan period
+ * @initial_scan_delay_ms: delay between registration and the first scan
+ * @hot_threshold: accesses within @hot_window_ms that make a page ready
+ * @hot_window_ms: length of the access-frequency window
+ * @promote_rate_limit_mbps: promotion bandwidth limit in MB/s (0: none)
+ * @target_node: forced promotion target, NUMA_NO_NODE for the heuristic
+ *
+ * Readers use READ_ONCE() and writers WRITE_ONCE(): the fields are
+ * independent and a reader may see a mix of old and new values.
+ */
+struct kmmscand_tunables {
+	bool scan_enabled;
+	bool migrate_enabled;
+	unsigned int scan_sleep_ms;
+	unsigned int mms_to_scan;
+	unsigned int scan_size_mb;
+	unsigned int scan_period_min_ms;
+	unsigned int scan_period_max_ms;
+	unsigned int initial_scan_delay_ms;
+	unsigned int hot_threshold;
+	unsigned int hot_window_ms;
+	unsigned int promote_rate_limit_mbps;
+	int target_node;
+};
+
+extern struct kmmscand_tunables kmmscand_tun;
+
+/**
+ * struct kmmscand_mm_slot - per-mm scan state
+ * @slot: hash and list linkage, must be first
+ * @next_scan: jiffies at which the next pass may start
+ * @scan_addr: address where the current or next pass resumes
+ * @pass_bytes: bytes of scannable VMA covered by the current pass
+ * @scan_period_ms: adaptive period between two passes
+ * @scan_size_mb: adaptive amount of address space covered by one pass
+ * @found_prev: slow-tier accesses recorded by the previous pass
+ * @found_cur: slow-tier accesses recorded by the current pass so far
+ * @target_nid: promotion target chosen at the end of the last pass
+ *
+ * The linkage is protected by kmmscand_mm_lock. Every other field is
+ * only touched by the scanner thread, and only while the slot is the
+ * cursor's, which keeps __kmmscand_exit() from freeing it.
+ */
+struct kmmscand_mm_slot {
+	struct mm_slot slot;
+	unsigned long next_scan;
+	unsigned long scan_addr;
+	u64 pass_bytes;
+	unsigned int scan_period_ms;
+	unsigned int scan_size_mb;
+	unsigned long found_prev;
+	unsigned long found_cur;
+	int target_nid;
+};
+
+/**
+ * enum kmmscand_scan_result - outcome of one visit of an mm
+ * @KMMSCAND_SCAN_PASS_DONE: the pass ended; the cursor moves on
+ * @KMMSCAND_SCAN_BUDGET: the wake budget ran out mid-pass; the cursor stays
+ * @KMMSCAND_SCAN_CONTENDED: mmap_lock was contended; the cursor moves on
+ * @KMMSCAND_SCAN_EXITING: the mm has no users left; the slot is collected
+ */
+enum kmmscand_scan_result {
+	KMMSCAND_SCAN_PASS_DONE,
+	KMMSCAND_SCAN_BUDGET,
+	KMMSCAND_SCAN_CONTENDED,
+	KMMSCAND_SCAN_EXITING,
+};
+
+/**
+ * kmmscand_test_exit - has the mm lost its last user?
+ * @mm: a registered mm, pinned by mmgrab()
+ *
+ * Return: true once exit_mmap() may run or has run on @mm. Checked after
+ * every (re)acquisition of mmap_lock; see __kmmscand_exit().
+ */
+static inline bool kmmscand_test_exit(struct mm_struct *mm)
+{
+	return atomic_read(&mm->mm_users) == 0;
+}
+
+/*
+ * Hotness record: one u16 per 4 KiB page of lower-tier memory.
+ *
+ *   bits  0-7  last-access tick; a tick is hot_window_ms / 8, so the
+ *              frequency window spans KMMSCAND_WINDOW_TICKS ticks
+ *   bits  8-10 frequency: accesses whose predecessor was within the
+ *              window, saturating at 7; 0 means "never accessed"
+ *   bit  11    ready: queued for kmmmigrated
+ *   bits 12-15 target-node hint: nid + 1 for nid < 15, 0 = resolve at
+ *              migration time
+ *
+ * The tick wraps after 256 ticks (32 windows). An access that comes a
+ * multiple of 256 ticks (give or take the window) after the previous one
+ * is taken as recent: the frequency goes up by one instead of restarting.
+ * This needs a page touched exactly then and never in between; the
+ * migrator's freshness and node re-checks keep the damage to at most one
+ * premature promotion.
+ */
+#define KMMSCAND_REC_TICK_MASK		0x00ffU
+#define KMMSCAND_REC_FREQ_SHIFT		8
+#define KMMSCAND_REC_FREQ_MASK		0x0700U
+#define KMMSCAND_REC_FREQ_MAX		7U
+#define KMMSCAND_REC_READY		0x0800U
+#define KMMSCAND_REC_NID_SHIFT		12
+#define KMMSCAND_REC_NID_MASK		0xf000U
+#define KMMSCAND_REC_NID_MAX		14
+#define KMMSCAND_WINDOW_TICKS		8U
+
+static inline u8 kmmscand_rec_tick(u16 rec)
+{
+	return rec & KMMSCAND_REC_TICK_MASK;
+}
+
+static inline unsigned int kmmscand_rec_freq(u16 rec)
+{
+	return (rec & KMMSCAND_REC_FREQ_MASK) >> KMMSCAND_REC_FREQ_SHIFT;
+}
+
+static inline bool kmmscand_rec_ready(u16 rec)
+{
+	return rec & KMMSCAND_REC_READY;
+}
+
+static inline int kmmscand_rec_nid(u16 rec)
+{
+	unsigned int hint = (rec & KMMSCAND_REC_NID_MASK) >>
+			    KMMSCAND_REC_NID_SHIFT;
+
+	return hint ? (int)hint - 1 : NUMA_NO_NODE;
+}
+
+/**
+ * struct kmmscand_ratelimit - token bucket state
+ * @tokens: pages that may be promoted right now
+ * @last: jiffies up to which time has been converted into tokens
+ * @rem: fraction of a page not yet converted, in pages * jiffies / HZ
+ */
+struct kmmscand_ratelimit {
+	unsigned long tokens;
+	unsigned long last;
+	u32 rem;
+};
+
+/* core.c */
+void kmmscand_scan_wake(void);
+void kmmscand_toptier_nodes(nodemask_t *mask);
+bool kmmscand_has_lowertier(nodemask_t *lower);
+bool kmmscand_node_has_headroom(int nid, void *arg);
+
+/* scan.c */
+enum kmmscand_scan_result kmmscand_scan_mm(struct kmmscand_mm_slot *mslot,
+					   unsigned int budget,
+					   unsigned long *node_young,
+					   unsigned int *progress);
+
+/* policy.c */
+unsigned int kmmscand_next_scan_period(unsigned int period_ms,
+				       unsigned long found_prev,
+				       unsigned long found_cur,
+				       unsigned int min_ms, unsigned int max_ms);
+unsigned int kmmscand_next_scan_size(unsigned int size_mb,
+				     unsigned long found_prev,
+				     unsigned long found_cur,
+				     unsigned int min_mb, unsigned int max_mb);
+int kmmscand_choose_target(const unsigned long *node_young, int nr,
+			   int pref_nid, const nodemask_t *allowed,
+			   bool (*has_headroom)(int nid, void *arg), void *arg);
+void kmmscand_ratelimit_init(struct kmmscand_ratelimit *rl, unsigned long now);
+bool kmmscand_ratelimit_take(struct kmmscand_ratelimit *rl,
+			     unsigned long nr_pages, unsigned int mbps,
+			     unsigned long now);
+
+/* hotness.c */
+u8 kmmscand_tick(unsigned long now, unsigned int window_ms);
+u16 kmmscand_rec_encode(u8 tick, unsigned int freq, bool ready, int nid);
+u16 kmmscand_rec_update(u16 old, u8 tick, unsigned int threshold, int nid);
+bool kmmscand_rec_fresh(u16 rec, u8 tick);
+unsigned int kmmscand_hotness_take_ready(unsigned long *secnr,
+					 unsigned long *idx,
+					 unsigned long *pfns, u16 *recs,
+					 unsigned int max);
+void kmmscand_hotness_requeue(unsigned long pfn);
+void kmmscand_hotness_sync_tiers(void);
+int kmmscand_hotness_init(void);
+void kmmscand_hotness_exit(void);
+
+/* migrate.c */
+void kmmscand_migrate_wake(void);
+int kmmscand_migrate_start(void);
+void kmmscand_migrate_stop(void);
+
+/* sysfs.c */
+#ifdef CONFIG_SYSFS
+int kmmscand_sysfs_init(void);
+void kmmscand_sysfs_exit(void);
+#else
+static inline int kmmscand_sysfs_init(void)
+{
+	return 0;
+}
+
+static inline void kmmscand_sysfs_exit(void)
+{
+}
+#endif
+
+#endif /* _MM_KMMSCAND_INTERNAL_H */

@@ -1,0 +1,351 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kmmscand migration thread: promotes ready slow-tier folios to a top-tier
+ * node in batches, within a rate limit and the target's headroom.
+ */
+#define pr_fmt(fmt) "kmmscand: " fmt
+
+#include <linux/freezer.h>
+#include <linux/jiffies.h>
+#include <linux/kthread.h>
+#include <linux/memcontrol.h>
+#include <linux/memory-tiers.h>
+#include <linux/memory_hotplug.h>
+#include <linux/migrate.h>
+#include <linux/mm.h>
+#include <linux/mm_inline.h>
+#include <linux/mmzone.h>
+#include <linux/sched.h>
+#include <linux/topology.h>
+#include <linux/vmstat.h>
+#include <linux/wait.h>
+
+#include "../internal.h"
+#include "internal.h"
+
+/*
+ * One global kmmmigrated: the scanner, its only producer today, is a
+ * single thread too, one thread makes one global rate limit exact without
+ * locking, and tiered systems have few nodes. A thread per target node
+ * can come when hardware sources produce faster than one thread drains.
+ */
+static struct task_struct *kmmscand_migrate_thread __read_mostly;
+
+/* kmmmigrated sleeps here; producers wake it. */
+static DECLARE_WAIT_QUEUE_HEAD(kmmscand_migrate_wait);
+
+/* Set by producers when a record became ready, cleared by kmmmigrated. */
+static bool kmmscand_migrate_pending;
+
+/* Records harvested per round trip to the store. */
+#define KMMSCAND_TAKE		64
+
+/* Sleep without work, and after hitting the rate limit. */
+#define KMMSCAND_MIGRATE_IDLE	HZ
+#define KMMSCAND_MIGRATE_RETRY	(HZ / 10)
+
+/**
+ * struct kmmscand_batch - isolated folios sharing source, target and memcg
+ * @folios: the isolated folios, linked through folio->lru
+ * @src_nid: node the folios are on, captured before migration
+ * @dst_nid: target node
+ * @memcg: memcg of the folios, referenced
+ * @nr_pages: pages in @folios
+ */
+struct kmmscand_batch {
+	struct list_head folios;
+	int src_nid;
+	int dst_nid;
+	struct mem_cgroup *memcg;
+	unsigned int nr_pages;
+};
+
+/**
+ * struct kmmscand_migrate_state - kmmmigrated's private state
+ * @rl: promotion rate limiter
+ * @batch: the batch being filled
+ * @toptier: top-tier memory nodes, refreshed every round
+ * @kswapd_woken: nodes whose kswapd was woken this round
+ * @pfns: harvested pfns
+ * @recs: harvested records
+ */
+struct kmmscand_migrate_state {
+	struct kmmscand_ratelimit rl;
+	struct kmmscand_batch batch;
+	nodemask_t toptier;
+	nodemask_t kswapd_woken;
+	unsigned long pfns[KMMSCAND_TAKE];
+	u16 recs[KMMSCAND_TAKE];
+};
+
+static struct kmmscand_migrate_state kmmscand_mstate;
+
+/**
+ * kmmscand_migrate_wake - tell kmmmigrated that records became ready
+ *
+ * Safe in any context but NMI.
+ */
+void kmmscand_migrate_wake(void)
+{
+	if (READ_ONCE(kmmscand_migrate_pending))
+		return;
+	WRITE_ONCE(kmmscand_migrate_pending, true);
+	/* wq_has_sleeper() orders the store before the sleeper check. */
+	if (wq_has_sleeper(&kmmscand_migrate_wait))
+		wake_up(&kmmscand_migrate_wait);
+}
+
+static void kmmscand_flush_batch(struct kmmscand_batch *b)
+{
+	unsigned int nr_succeeded = 0;
+
+	if (!b->nr_pages)
+		return;
+
+	migrate_misplaced_folio_batch(&b->folios, b->dst_nid, MR_KMMSCAND,
+				      &nr_succeeded);
+	if (nr_succeeded) {
+		struct lruvec *lruvec;
+
+		count_vm_events(KMMSCAND_PROMOTED, nr_succeeded);
+		lruvec = mem_cgroup_lruvec(b->memcg, NODE_DATA(b->dst_nid));
+		mod_lruvec_state(lruvec, PGPROMOTE_SUCCESS, nr_succeeded);
+	}
+	if (b->nr_pages > nr_succeeded)
+		count_vm_events(KMMSCAND_PROMOTE_FAIL_MIGRATE,
+				b->nr_pages - nr_succeeded);
+	mem_cgroup_put(b->memcg);
+	b->memcg = NULL;
+	b->nr_pages = 0;
+	cond_resched();
+}
+
+/* Add an isolated folio, flushing the batch if its key differs. */
+static void kmmscand_batch_add(struct kmmscand_batch *b, struct folio *folio,
+			       int src_nid, int dst_nid)
+{
+	if (b->nr_pages &&
+	    (b->src_nid != src_nid || b->dst_nid != dst_nid ||
+	     b->memcg != folio_memcg(folio)))
+		kmmscand_flush_batch(b);
+	if (!b->nr_pages) {
+		b->src_nid = src_nid;
+		b->dst_nid = dst_nid;
+		b->memcg = get_mem_cgroup_from_folio(folio);
+	}
+	list_add_tail(&folio->lru, &b->folios);
+	b->nr_pages += folio_nr_pages(folio);
+	if (b->nr_pages >= KMMSCAND_MIGRATE_BATCH)
+		kmmscand_flush_batch(b);
+}
+
+/* The top-tier node nearest to @nid, or NUMA_NO_NODE. */
+static int kmmscand_nearest_toptier(int nid, const nodemask_t *toptier)
+{
+	int n, best = NUMA_NO_NODE;
+
+	for_each_node_mask(n, *toptier)
+		if (best == NUMA_NO_NODE ||
+		    node_distance(nid, n) < node_distance(nid, best))
+			best = n;
+	return best;
+}
+
+/* Target for a record: sysfs override, record hint, nearest top tier. */
+static int kmmscand_resolve_target(struct kmmscand_migrate_state *ms,
+				   u16 rec, int src_nid)
+{
+	int nid = READ_ONCE(kmmscand_tun.target_node);
+
+	if (nid >= 0 && nid < MAX_NUMNODES && node_isset(nid, ms->toptier))
+		return nid;
+	nid = kmmscand_rec_nid(rec);
+	if (nid != NUMA_NO_NODE && node_isset(nid, ms->toptier))
+		return nid;
+	return kmmscand_choose_target(NULL, 0,
+				      kmmscand_nearest_toptier(src_nid,
+							       &ms->toptier),
+				      &ms->toptier, kmmscand_node_has_headroom,
+				      NULL);
+}
+
+static void kmmscand_wake_kswapd(struct kmmscand_migrate_state *ms, int nid,
+				 unsigned int order)
+{
+	pg_data_t *pgdat = NODE_DATA(nid);
+	int z;
+
+	if (node_isset(nid, ms->kswapd_woken))
+		return;
+	node_set(nid, ms->kswapd_woken);
+	for (z = pgdat->nr_zones - 1; z >= 0; z--) {
+		if (managed_zone(pgdat->node_zones + z)) {
+			wakeup_kswapd(pgdat->node_zones + z, 0, order,
+				      ZONE_MOVABLE);
+			return;
+		}
+	}
+}
+
+/*
+ * Re-check and isolate the folio of one ready record.
+ * Return: false if the rate limit stops this round.
+ */
+static bool kmmscand_promote_one(struct kmmscand_migrate_state *ms,
+				 unsigned long pfn, u16 rec, u8 tick)
+{
+	struct kmmscand_batch *b = &ms->batch;
+	struct folio *folio;
+	struct page *page;
+	int src_nid, dst_nid, nr;
+	bool ret = true;
+
+	page = pfn_to_online_page(pfn);
+	if (!page)
+		return true;
+	folio = page_folio(page);
+	if (!folio_try_get(folio))
+		return true;
+	/* Only a folio's head pfn is recorded; a tail means it was split. */
+	if (unlikely(page_folio(page) != folio || folio_pfn(folio) != pfn))
+		goto put;
+	if (!folio_test_lru(folio)) {
+		count_vm_event(KMMSCAND_PROMOTE_FAIL_ISOLATE);
+		goto put;
+	}
+	src_nid = folio_nid(folio);
+	if (node_isset(src_nid, ms->toptier))
+		goto put;
+	if (!kmmscand_rec_fresh(rec, tick)) {
+		count_vm_event(KMMSCAND_PROMOTE_SKIP_COLD);
+		goto put;
+	}
+	dst_nid = kmmscand_resolve_target(ms, rec, src_nid);
+	if (dst_nid == NUMA_NO_NODE) {
+		count_vm_event(KMMSCAND_PROMOTE_SKIP_POLICY);
+		goto put;
+	}
+
+	nr = folio_nr_pages(folio);
+	if (!migrate_balanced_pgdat(NODE_DATA(dst_nid),
+				    nr + (b->dst_nid == dst_nid ?
+					  b->nr_pages : 0))) {
+		/* Let demotion make room, as the NUMA tiering mode does. */
+		kmmscand_wake_kswapd(ms, dst_nid, folio_order(folio));
+		count_vm_event(KMMSCAND_PROMOTE_SKIP_HEADROOM);
+		goto put;
+	}
+	if (!kmmscand_ratelimit_take(&ms->rl, nr,
+				     READ_ONCE(kmmscand_tun.promote_rate_limit_mbps),
+				     jiffies)) {
+		count_vm_event(KMMSCAND_PROMOTE_SKIP_RATELIMIT);
+		ret = false;
+		goto put;
+	}
+
+	/*
+	 * Our reference keeps the folio from being freed, which is what
+	 * the PTL does for the fault path; the prepare step isolates it
+	 * from the LRU with a reference of its own.
+	 */
+	if (migrate_misplaced_folio_prepare(folio, NULL, dst_nid)) {
+		count_vm_event(KMMSCAND_PROMOTE_FAIL_ISOLATE);
+		goto put;
+	}
+	folio_put(folio);
+	kmmscand_batch_add(b, folio, src_nid, dst_nid);
+	return true;
+put:
+	folio_put(folio);
+	return ret;
+}
+
+/*
+ * One round over the ready sections. When the rate limit stops it, the
+ * records not handled are made ready again and the caller retries after
+ * KMMSCAND_MIGRATE_RETRY.
+ * Return: false if rate limited.
+ */
+static bool kmmscand_migrate_round(struct kmmscand_migrate_state *ms)
+{
+	unsigned long secnr = 0, idx = 0;
+	unsigned int i, n;
+	bool ok = true;
+	u8 tick;
+
+	kmmscand_toptier_nodes(&ms->toptier);
+	nodes_clear(ms->kswapd_woken);
+	if (nodes_empty(ms->toptier))
+		return true;
+
+	do {
+		n = kmmscand_hotness_take_ready(&secnr, &idx, ms->pfns,
+						ms->recs, KMMSCAND_TAKE);
+		tick = kmmscand_tick(jiffies,
+				     READ_ONCE(kmmscand_tun.hot_window_ms));
+		for (i = 0; i < n; i++) {
+			if (ok)
+				ok = kmmscand_promote_one(ms, ms->pfns[i],
+							  ms->recs[i], tick);
+			/* Rate limited: leave the rest for the next round. */
+			if (!ok)
+				kmmscand_hotness_requeue(ms->pfns[i]);
+		}
+		cond_resched();
+	} while (ok && n == KMMSCAND_TAKE && !kthread_should_stop());
+
+	kmmscand_flush_batch(&ms->batch);
+	return ok;
+}
+
+static int kmmscand_migrated(void *none)
+{
+	struct kmmscand_migrate_state *ms = &kmmscand_mstate;
+	long timeout = KMMSCAND_MIGRATE_IDLE;
+
+	set_freezable();
+	set_user_nice(current, MAX_NICE);
+	INIT_LIST_HEAD(&ms->batch.folios);
+	kmmscand_ratelimit_init(&ms->rl, jiffies);
+
+	while (!kthread_should_stop()) {
+		wait_event_freezable_timeout(kmmscand_migrate_wait,
+					     kthread_should_stop() ||
+					     READ_ONCE(kmmscand_migrate_pending),
+					     timeout);
+		WRITE_ONCE(kmmscand_migrate_pending, false);
+		timeout = KMMSCAND_MIGRATE_IDLE;
+		if (!READ_ONCE(kmmscand_tun.migrate_enabled))
+			continue;
+		if (!kmmscand_migrate_round(ms))
+			timeout = KMMSCAND_MIGRATE_RETRY;
+	}
+	return 0;
+}
+
+/**
+ * kmmscand_migrate_start - start kmmmigrated
+ *
+ * Return: 0 or a negative errno.
+ */
+int kmmscand_migrate_start(void)
+{
+	struct task_struct *t;
+
+	t = kthread_run(kmmscand_migrated, NULL, "kmmmigrated");
+	if (IS_ERR(t))
+		return PTR_ERR(t);
+	kmmscand_migrate_thread = t;
+	return 0;
+}
+
+/**
+ * kmmscand_migrate_stop - stop kmmmigrated
+ */
+void kmmscand_migrate_stop(void)
+{
+	if (kmmscand_migrate_thread) {
+		kthread_stop(kmmscand_migrate_thread);
+		kmmscand_migrate_thread = NULL;
+	}
+}

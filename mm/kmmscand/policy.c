@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kmmscand policy: pure functions deciding how often and how much of an mm
+ * is scanned, which top-tier node receives its hot pages, and how fast
+ * pages may be promoted. No locks, no global state: KUnit tests them.
+ */
+#define pr_fmt(fmt) "kmmscand: " fmt
+
+#include <linux/jiffies.h>
+#include <linux/kernel.h>
+#include <linux/math64.h>
+#include <linux/minmax.h>
+#include <linux/nodemask.h>
+#include <linux/topology.h>
+
+#include "internal.h"
+
+/*
+ * DOC: Scan period and scan size adaptation
+ *
+ * After each pass over (part of) an mm, the number of slow-tier accesses
+ * found by this pass (cur) and by the previous one (prev) steer the next
+ * pass:
+ *
+ *   cur  prev   period            size       meaning
+ *   >0   >0     x 3/4             x 2        steady activity: tighten
+ *   >0   0      / 2               x 2        new activity: react fast
+ *   0    >0     x 2               =          activity stopped: back off
+ *   0    0      x 5/4             / 2        idle: drift to the maximum
+ *
+ * Both results are clamped to their bounds. The period shrinks faster
+ * than it grows because a missed hot page costs more than a wasted pass;
+ * the size only shrinks when two passes in a row found nothing, so one
+ * quiet pass of a large hot mm does not halve its coverage.
+ */
+
+/**
+ * kmmscand_next_scan_period - adapt the period between two passes of an mm
+ * @period_ms: the current period
+ * @found_prev: slow-tier accesses found by the previous pass
+ * @found_cur: slow-tier accesses found by the pass that just ended
+ * @min_ms: lower bound
+ * @max_ms: upper bound, at least @min_ms
+ *
+ * Return: the next period in milliseconds, within [@min_ms, @max_ms].
+ */
+unsigned int kmmscand_next_scan_period(unsigned int period_ms,
+				       unsigned long found_prev,
+				       unsigned long found_cur,
+				       unsigned int min_ms, unsigned int max_ms)
+{
+	u64 period = period_ms;
+
+	if (found_cur && found_prev)
+		period = period * 3 / 4;
+	else if (found_cur)
+		period /= 2;
+	else if (found_prev)
+		period *= 2;
+	else
+		period += period / 4 + 1;
+
+	return clamp_t(u64, period, min_ms, max(min_ms, max_ms));
+}
+
+/**
+ * kmmscand_next_scan_size - adapt the address-space coverage of one pass
+ * @size_mb: the current size
+ * @found_prev: slow-tier accesses found by the previous pass
+ * @found_cur: slow-tier accesses found by the pass that just ended
+ * @min_mb: lower bound
+ * @max_mb: upper bound, at least @min_mb
+ *
+ * Return: the next scan size in MB, within [@min_mb, @max_mb].
+ */
+unsigned int kmmscand_next_scan_size(unsigned int size_mb,
+				     unsigned long found_prev,
+				     unsigned long found_cur,
+				     unsigned int min_mb, unsigned int max_mb)
+{
+	u64 size = size_mb;
+
+	if (found_cur)
+		size *= 2;
+	else if (!found_prev)
+		size /= 2;
+
+	return clamp_t(u64, size, min_mb, max(min_mb, max_mb));
+}
+
+static unsigned long kmmscand_young_of(const unsigned long *node_young,
+				       int nr, int nid)
+{
+	return node_young && nid < nr ? node_young[nid] : 0;
+}
+
+/**
+ * kmmscand_choose_target - pick the top-tier node for an mm's hot pages
+ * @node_young: young top-tier anon pages per node found in the mm, or NULL
+ * @nr: number of entries in @node_young
+ * @pref_nid: fallback when no access was seen (the node the mm's tasks run
+ *	on), or NUMA_NO_NODE
+ * @allowed: top-tier nodes the mm may be promoted to
+ * @has_headroom: whether a node can take promotions now, or NULL
+ * @arg: passed to @has_headroom
+ *
+ * The node with most young pages wins (ties: lowest nid); with no young
+ * page, @pref_nid if allowed, else the first allowed node. If that node
+ * lacks headroom, the allowed node with headroom that has most young
+ * pages, then is closest to it, is taken instead. A single allowed node
+ * is returned as is: there is no alternative to fall back to.
+ *
+ * Return: a node of @allowed, or NUMA_NO_NODE if @allowed is empty.
+ */
+int kmmscand_choose_target(const unsigned long *node_young, int nr,
+			   int pref_nid, const nodemask_t *allowed,
+			   bool (*has_headroom)(int nid, void *arg), void *arg)
+{
+	int nid, best = NUMA_NO_NODE, alt = NUMA_NO_NODE;
+	unsigned long most = 0;
+
+	if (nodes_empty(*allowed))
+		return NUMA_NO_NODE;
+	if (nodes_weight(*allowed) == 1)
+		return first_node(*allowed);
+
+	for_each_node_mask(nid, *allowed) {
+		unsigned long young = kmmscand_young_of(node_young, nr, nid);
+
+		if (young > most) {
+			most = young;
+			best = nid;
+		}
+	}
+	if (best == NUMA_NO_NODE) {
+		if (pref_nid >= 0 && pref_nid < MAX_NUMNODES &&
+		    node_isset(pref_nid, *allowed))
+			best = pref_nid;
+		else
+			best = first_node(*allowed);
+	}
+	if (!has_headroom || has_headroom(best, arg))
+		return best;
+
+	for_each_node_mask(nid, *allowed) {
+		unsigned long young, alt_young;
+
+		if (nid == best || !has_headroom(nid, arg))
+			continue;
+		if (alt == NUMA_NO_NODE) {
+			alt = nid;
+			continue;
+		}
+		young = kmmscand_young_of(node_young, nr, nid);
+		alt_young = kmmscand_young_of(node_young, nr, alt);
+		if (young > alt_young ||
+		    (young == alt_young &&
+		     node_distance(best, nid) < node_distance(best, alt)))
+			alt = nid;
+	}
+	return alt != NUMA_NO_NODE ? alt : best;
+}
+
+/*
+ * DOC: Promotion rate limit
+ *
+ * A token bucket counted in pages. It refills at the limit's rate
+ * (mbps << (20 - PAGE_SHIFT) pages per second) and holds at most one
+ * second's worth, which is also the largest burst. Elapsed time is
+ * converted exactly: the fraction of a page left over is carried in
+ * @rem, so low or odd rates lose nothing to rounding. A folio larger
+ * than the whole bucket is let through when the bucket is full, leaving it
+ * empty. A limit of 0 disables limiting.
+ */
+
+/**
+ * kmmscand_ratelimit_init - start a bucket full
+ * @rl: the bucket
+ * @now: current jiffies
+ */
+void kmmscand_ratelimit_init(struct kmmscand_ratelimit *rl, unsigned long now)
+{
+	rl->tokens = 0;
+	rl->rem = 0;
+	rl->last = now - HZ;
+}
+
+/**
+ * kmmscand_ratelimit_take - try to spend tokens for a promotion
+ * @rl: the bucket
+ * @nr_pages: size of the folio to promote
+ * @mbps: limit in MB/s, 0 for none
+ * @now: current jiffies
+ *
+ * Return: true if @nr_pages may be promoted now (the tokens are spent),
+ * false if the caller must wait.
+ */
+bool kmmscand_ratelimit_take(struct kmmscand_ratelimit *rl,
+			     unsigned long nr_pages, unsigned int mbps,
+			     unsigned long now)
+{
+	unsigned long elapsed = now - rl->last;
+	u64 rate;
+
+	if (!mbps)
+		return true;
+
+	rate = (u64)mbps << (20 - PAGE_SHIFT);
+	if (elapsed >= HZ) {
+		rl->tokens = rate;
+		rl->rem = 0;
+	} else {
+		rl->tokens += div_u64_rem(rate * elapsed + rl->rem, HZ,
+					  &rl->rem);
+		if (rl->tokens >= rate) {
+			rl->tokens = rate;
+			rl->rem = 0;
+		}
+	}
+	rl->last = now;
+
+	if (rl->tokens >= nr_pages) {
+		rl->tokens -= nr_pages;
+		return true;
+	}
+	if (nr_pages > rate && rl->tokens == rate) {
+		rl->tokens = 0;
+		return true;
+	}
+	return false;
+}
+
+#ifdef CONFIG_KMMSCAND_KUNIT_TEST
+#include "tests/policy_kunit.c"
+#endif

@@ -1,0 +1,533 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kmmscand scanner: walks the page tables of one mm in bounded batches,
+ * harvests PTE and PMD Accessed bits and reports slow-tier accesses.
+ */
+#define pr_fmt(fmt) "kmmscand: " fmt
+
+#include <linux/cpuset.h>
+#include <linux/hugetlb.h>
+#include <linux/jiffies.h>
+#include <linux/mempolicy.h>
+#include <linux/mm.h>
+#include <linux/mmu_notifier.h>
+#include <linux/page_idle.h>
+#include <linux/pagewalk.h>
+#include <linux/rcupdate.h>
+#include <linux/sched.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/task.h>
+#include <linux/vmstat.h>
+
+#include <asm/tlbflush.h>
+
+#include "internal.h"
+
+/* A callback's "stop the walk here" value; priv->next_addr says where. */
+#define KMMSCAND_WALK_STOP	1
+
+/**
+ * struct kmmscand_walk - state of one batch of a visit
+ * @node_young: the cursor's per-node young top-tier anon counts
+ * @toptier: top-tier memory nodes, snapshot taken at the visit's start
+ * @owner_nodes: nodes allowed by the task mempolicy of the mm's owner
+ * @target_nid: promotion target of the mm for this visit, or NUMA_NO_NODE
+ * @record_ok: the current VMA's placement rules allow @target_nid
+ * @last_folio: last folio reported, to report a PTE-mapped large folio
+ *	once per batch; only compared, never dereferenced
+ * @work: PTE units spent in this batch
+ * @work_limit: PTE units this batch may spend
+ * @bytes: scannable address space covered by this batch
+ * @bytes_limit: address space left in the pass
+ * @next_addr: where the walk stopped
+ * @flush_vma: VMA with Accessed bits cleared since the last TLB flush
+ * @flush_start: start of the range to flush in @flush_vma
+ * @flush_end: end of the range to flush in @flush_vma
+ * @found: slow-tier accesses reported
+ * @nr_vma: VMAs walked
+ * @nr_pte: PTEs examined
+ * @nr_pmd: huge PMDs examined
+ * @nr_young_slow: young slow-tier entries
+ * @nr_young_top: young top-tier anon entries
+ * @nr_skip_policy: young slow-tier folios not reported because of policy
+ */
+struct kmmscand_walk {
+	unsigned long *node_young;
+	nodemask_t toptier;
+	nodemask_t owner_nodes;
+	int target_nid;
+	bool record_ok;
+	struct folio *last_folio;
+	unsigned int work;
+	unsigned int work_limit;
+	u64 bytes;
+	u64 bytes_limit;
+	unsigned long next_addr;
+	struct vm_area_struct *flush_vma;
+	unsigned long flush_start;
+	unsigned long flush_end;
+	unsigned long found;
+	unsigned long nr_vma;
+	unsigned long nr_pte;
+	unsigned long nr_pmd;
+	unsigned long nr_young_slow;
+	unsigned long nr_young_top;
+	unsigned long nr_skip_policy;
+};
+
+static bool kmmscand_walk_should_stop(struct kmmscand_walk *priv)
+{
+	return priv->work >= priv->work_limit ||
+	       priv->bytes >= priv->bytes_limit || need_resched();
+}
+
+/*
+ * Why a TLB flush: a CPU sets the Accessed bit when it loads a translation
+ * into its TLB, not on every access. x86's ptep_clear_young (and the
+ * _notify variant) deliberately does not flush, so while the old entry
+ * stays cached, further accesses leave the cleared bit clear and a hot page
+ * looks cold to every later pass (QEMU's TCG software TLB behaves the same
+ * way, and can keep entries for a very long time). One flush_tlb_range()
+ * per VMA per batch, only when a bit was cleared, bounds the cost to a few
+ * flushes per KMMSCAND_BATCH entries instead of one per PTE.
+ */
+static void kmmscand_flush_pending(struct kmmscand_walk *priv)
+{
+	if (!priv->flush_vma)
+		return;
+	flush_tlb_range(priv->flush_vma, priv->flush_start, priv->flush_end);
+	priv->flush_vma = NULL;
+}
+
+static void kmmscand_flush_add(struct kmmscand_walk *priv,
+			       struct vm_area_struct *vma,
+			       unsigned long start, unsigned long end)
+{
+	if (priv->flush_vma != vma) {
+		kmmscand_flush_pending(priv);
+		priv->flush_vma = vma;
+		priv->flush_start = start;
+		priv->flush_end = end;
+		return;
+	}
+	priv->flush_start = min(priv->flush_start, start);
+	priv->flush_end = max(priv->flush_end, end);
+}
+
+static bool kmmscand_clear_young(struct vm_area_struct *vma,
+				 unsigned long addr, pte_t *pte, pmd_t *pmd)
+{
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+	if (pmd)
+		return pmdp_clear_young_notify(vma, addr, pmd);
+#endif
+	return ptep_clear_young_notify(vma, addr, pte);
+}
+
+/*
+ * Test and clear the Accessed bit of one mapping of @folio and act on a
+ * hit. Called under the page table lock. On a hit the folio gets what
+ * mm/page_idle.c gives it: PG_idle cleared and PG_young set, so that
+ * folio_referenced() still counts the access we consumed. PG_idle is
+ * never set here: it belongs to idle page tracking and DAMON. Note that
+ * MGLRU's page-table walk does not look at PG_young: an mm's pages it
+ * finds old after our pass age as if they were not accessed.
+ */
+static void kmmscand_harvest(struct kmmscand_walk *priv,
+			     struct vm_area_struct *vma, struct folio *folio,
+			     unsigned long addr, unsigned long size,
+			     pte_t *pte, pmd_t *pmd)
+{
+	int nid = folio_nid(folio);
+
+	if (node_isset(nid, priv->toptier)) {
+		/*
+		 * Vote for the target node with anon pages only: page cache
+		 * sits wherever the task that first read it ran, so it says
+		 * little about where this mm's tasks run.
+		 */
+		if (!folio_test_anon(folio))
+			return;
+		if (!kmmscand_clear_young(vma, addr, pte, pmd))
+			return;
+		folio_clear_idle(folio);
+		folio_set_young(folio);
+		priv->node_young[nid] += size >> PAGE_SHIFT;
+		priv->nr_young_top++;
+		kmmscand_flush_add(priv, vma, addr, addr + size);
+		return;
+	}
+
+	/*
+	 * KSM folios are shared by many mms, whose targets may differ.
+	 * Unevictable (mlocked) folios are never demoted again, so
+	 * promoting them would pin top-tier memory for good.
+	 */
+	if (folio_test_ksm(folio) || folio_test_unevictable(folio))
+		return;
+	if (!kmmscand_clear_young(vma, addr, pte, pmd))
+		return;
+	folio_clear_idle(folio);
+	folio_set_young(folio);
+	priv->nr_young_slow++;
+	kmmscand_flush_add(priv, vma, addr, addr + size);
+
+	if (folio == priv->last_folio)
+		return;
+	priv->last_folio = folio;
+	if (!priv->record_ok) {
+		priv->nr_skip_policy++;
+		return;
+	}
+	kmmscand_record_access(folio_pfn(folio), priv->target_nid,
+			       KMMSCAND_SRC_SCAN, jiffies);
+	priv->found++;
+}
+
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+/* Handle a huge PMD without splitting it. Return: false if not huge. */
+static bool kmmscand_scan_huge_pmd(pmd_t *pmd, unsigned long addr,
+				   unsigned long end, struct mm_walk *walk)
+{
+	struct kmmscand_walk *priv = walk->private;
+	struct vm_area_struct *vma = walk->vma;
+	struct folio *folio;
+	spinlock_t *ptl;	/* page table lock of @pmd */
+	pmd_t pmdval;
+
+	ptl = pmd_trans_huge_lock(pmd, vma);
+	if (!ptl)
+		return false;
+
+	priv->nr_pmd++;
+	priv->work++;
+	priv->bytes += end - addr;
+
+	/* Re-read under the lock: it may have been split or migrated. */
+	pmdval = pmdp_get(pmd);
+	if (!pmd_present(pmdval) || !pmd_trans_huge(pmdval))
+		goto unlock;
+	if (!pmd_young(pmdval) && !mm_has_notifiers(walk->mm))
+		goto unlock;
+	folio = vm_normal_folio_pmd(vma, addr, pmdval);
+	if (!folio || folio_is_zone_device(folio))
+		goto unlock;
+	kmmscand_harvest(priv, vma, folio, addr & HPAGE_PMD_MASK,
+			 HPAGE_PMD_SIZE, NULL, pmd);
+unlock:
+	spin_unlock(ptl);
+	return true;
+}
+#else
+static bool kmmscand_scan_huge_pmd(pmd_t *pmd, unsigned long addr,
+				   unsigned long end, struct mm_walk *walk)
+{
+	return false;
+}
+#endif
+
+static int kmmscand_pmd_entry(pmd_t *pmd, unsigned long addr,
+			      unsigned long end, struct mm_walk *walk)
+{
+	struct kmmscand_walk *priv = walk->private;
+	struct vm_area_struct *vma = walk->vma;
+	unsigned long start = addr;
+	pte_t *start_pte, *pte;
+	struct folio *folio;
+	spinlock_t *ptl;	/* page table lock of @pmd */
+	pte_t ptent;
+
+	if (kmmscand_scan_huge_pmd(pmd, addr, end, walk))
+		goto out;
+
+	start_pte = pte_offset_map_lock(walk->mm, pmd, addr, &ptl);
+	if (!start_pte) {
+		/* The PMD changed under us: let the walker look again. */
+		walk->action = ACTION_AGAIN;
+		return 0;
+	}
+	for (pte = start_pte; addr < end; pte++, addr += PAGE_SIZE) {
+		ptent = ptep_get(pte);
+		if (!pte_present(ptent))
+			continue;
+		if (!pte_young(ptent) && !mm_has_notifiers(walk->mm))
+			continue;
+		folio = vm_normal_folio(vma, addr, ptent);
+		if (!folio || folio_is_zone_device(folio))
+			continue;
+		kmmscand_harvest(priv, vma, folio, addr, PAGE_SIZE, pte, NULL);
+	}
+	pte_unmap_unlock(start_pte, ptl);
+
+	priv->nr_pte += (end - start) >> PAGE_SHIFT;
+	priv->work += (end - start) >> PAGE_SHIFT;
+	priv->bytes += end - start;
+out:
+	priv->next_addr = end;
+	return kmmscand_walk_should_stop(priv) ? KMMSCAND_WALK_STOP : 0;
+}
+
+static int kmmscand_pte_hole(unsigned long addr, unsigned long next,
+			     int depth, struct mm_walk *walk)
+{
+	struct kmmscand_walk *priv = walk->private;
+
+	/* Empty ranges cost budget too, so sparse mms cannot hog the thread */
+	priv->work++;
+	/* Gaps between VMAs (depth -1) are not part of the pass. */
+	if (depth < 0)
+		return 0;
+	priv->bytes += next - addr;
+	priv->next_addr = next;
+	return kmmscand_walk_should_stop(priv) ? KMMSCAND_WALK_STOP : 0;
+}
+
+/* Does the placement policy of @vma allow promotion to @nid? */
+static bool kmmscand_vma_allows(struct vm_area_struct *vma,
+				struct kmmscand_walk *priv)
+{
+	struct mempolicy *pol;
+	pgoff_t ilx;
+	bool ok;
+
+	if (priv->target_nid == NUMA_NO_NODE)
+		return false;
+
+	pol = __get_vma_policy(vma, vma->vm_start, &ilx);
+	if (!pol)
+		return node_isset(priv->target_nid, priv->owner_nodes);
+
+	switch (pol->mode) {
+	case MPOL_DEFAULT:
+	case MPOL_LOCAL:
+		ok = true;
+		break;
+	default:
+		/* bind, preferred(-many), (weighted) interleave */
+		ok = node_isset(priv->target_nid, pol->nodes);
+		break;
+	}
+	mpol_cond_put(pol);
+	return ok;
+}
+
+static bool kmmscand_vma_skip(struct vm_area_struct *vma)
+{
+	/*
+	 * VM_LOCKED VMAs are walked: their unevictable folios are skipped
+	 * one by one, their other folios are fair game.
+	 */
+	return !vma_is_accessible(vma) || (vma->vm_flags & VM_SPECIAL) ||
+	       is_vm_hugetlb_page(vma) || !vma_migratable(vma);
+}
+
+static int kmmscand_test_walk(unsigned long start, unsigned long end,
+			      struct mm_walk *walk)
+{
+	struct kmmscand_walk *priv = walk->private;
+	struct vm_area_struct *vma = walk->vma;
+
+	kmmscand_flush_pending(priv);
+	if (kmmscand_walk_should_stop(priv)) {
+		priv->next_addr = start;
+		return -EAGAIN;
+	}
+	if (kmmscand_vma_skip(vma)) {
+		priv->work++;
+		return 1;
+	}
+	priv->record_ok = kmmscand_vma_allows(vma, priv);
+	priv->nr_vma++;
+	return 0;
+}
+
+static const struct mm_walk_ops kmmscand_walk_ops = {
+	.pmd_entry	= kmmscand_pmd_entry,
+	.pte_hole	= kmmscand_pte_hole,
+	.test_walk	= kmmscand_test_walk,
+	.walk_lock	= PGWALK_RDLOCK,
+};
+
+/*
+ * Placement rules of the mm's owner: its cpuset's memory nodes (out:
+ * @cpuset_nodes), its task mempolicy (out: priv->owner_nodes, for VMAs
+ * without a policy of their own) and the node it runs on.
+ * Return: the owner's node, or NUMA_NO_NODE.
+ */
+static int kmmscand_owner_rules(struct mm_struct *mm,
+				struct kmmscand_walk *priv,
+				nodemask_t *cpuset_nodes)
+{
+	int task_nid = NUMA_NO_NODE;
+#ifdef CONFIG_MEMCG
+	struct task_struct *owner;
+	struct mempolicy *pol;
+
+	rcu_read_lock();
+	owner = rcu_dereference(mm->owner);
+	if (owner) {
+		task_nid = cpu_to_node(task_cpu(owner));
+		*cpuset_nodes = cpuset_mems_allowed(owner);
+		task_lock(owner);
+		pol = owner->mempolicy;
+		if (pol && pol->mode != MPOL_DEFAULT && pol->mode != MPOL_LOCAL)
+			priv->owner_nodes = pol->nodes;
+		task_unlock(owner);
+	}
+	rcu_read_unlock();
+#endif
+	return task_nid;
+}
+
+static void kmmscand_count_batch(struct kmmscand_walk *priv)
+{
+	count_vm_events(KMMSCAND_VMA_SCANS, priv->nr_vma);
+	count_vm_events(KMMSCAND_PTE_SCANNED, priv->nr_pte);
+	count_vm_events(KMMSCAND_PMD_SCANNED, priv->nr_pmd);
+	count_vm_events(KMMSCAND_YOUNG_SLOWTIER, priv->nr_young_slow);
+	count_vm_events(KMMSCAND_YOUNG_TOPTIER, priv->nr_young_top);
+	count_vm_events(KMMSCAND_PROMOTE_SKIP_POLICY, priv->nr_skip_policy);
+	priv->nr_vma = 0;
+	priv->nr_pte = 0;
+	priv->nr_pmd = 0;
+	priv->nr_young_slow = 0;
+	priv->nr_young_top = 0;
+	priv->nr_skip_policy = 0;
+}
+
+/* End of a pass: adapt the period and size, choose the next target. */
+static void kmmscand_end_pass(struct kmmscand_mm_slot *mslot,
+			      struct kmmscand_walk *priv,
+			      const nodemask_t *allowed, int task_nid)
+{
+	unsigned int min_ms = READ_ONCE(kmmscand_tun.scan_period_min_ms);
+	unsigned int max_ms = READ_ONCE(kmmscand_tun.scan_period_max_ms);
+
+	mslot->scan_period_ms =
+		kmmscand_next_scan_period(mslot->scan_period_ms,
+					  mslot->found_prev, mslot->found_cur,
+					  min_ms, max_ms);
+	mslot->scan_size_mb =
+		kmmscand_next_scan_size(mslot->scan_size_mb,
+					mslot->found_prev, mslot->found_cur,
+					KMMSCAND_SCAN_SIZE_MB_MIN,
+					KMMSCAND_SCAN_SIZE_MB_MAX);
+	mslot->found_prev = mslot->found_cur;
+	mslot->found_cur = 0;
+	mslot->pass_bytes = 0;
+	mslot->next_scan = jiffies + msecs_to_jiffies(mslot->scan_period_ms);
+	mslot->target_nid = kmmscand_choose_target(priv->node_young,
+						   nr_node_ids, task_nid,
+						   allowed,
+						   kmmscand_node_has_headroom,
+						   NULL);
+	count_vm_event(KMMSCAND_MM_SCANS);
+}
+
+/**
+ * kmmscand_scan_mm - visit one mm: continue its current pass
+ * @mslot: the cursor's slot
+ * @budget: PTE units this visit may spend
+ * @node_young: the cursor's per-node young top-tier anon counts
+ * @progress: out: PTE units spent
+ *
+ * Walks under mmap_read_trylock() in batches of at most KMMSCAND_BATCH
+ * units; between two batches the lock is dropped and cond_resched() runs,
+ * and the mm is given up if the lock is contended again.
+ *
+ * Return: how the visit ended, see enum kmmscand_scan_result.
+ */
+enum kmmscand_scan_result kmmscand_scan_mm(struct kmmscand_mm_slot *mslot,
+					   unsigned int budget,
+					   unsigned long *node_young,
+					   unsigned int *progress)
+{
+	struct mm_struct *mm = mslot->slot.mm;
+	struct kmmscand_walk priv = {
+		.node_young = node_young,
+		.owner_nodes = NODE_MASK_ALL,
+	};
+	enum kmmscand_scan_result result;
+	nodemask_t allowed = NODE_MASK_ALL;
+	u64 size;
+	int task_nid, ret;
+
+	*progress = 1;
+	if (kmmscand_test_exit(mm))
+		return KMMSCAND_SCAN_EXITING;
+
+	/* Policy inputs, outside mmap_lock: they only need to be recent. */
+	task_nid = kmmscand_owner_rules(mm, &priv, &allowed);
+	kmmscand_toptier_nodes(&priv.toptier);
+	nodes_and(allowed, allowed, priv.toptier);
+	priv.target_nid = READ_ONCE(kmmscand_tun.target_node);
+	if (priv.target_nid < 0 || priv.target_nid >= MAX_NUMNODES ||
+	    !node_isset(priv.target_nid, allowed))
+		priv.target_nid = mslot->target_nid;
+	if (priv.target_nid == NUMA_NO_NODE ||
+	    !node_isset(priv.target_nid, allowed))
+		priv.target_nid =
+			kmmscand_choose_target(NULL, 0, task_nid, &allowed,
+					       kmmscand_node_has_headroom,
+					       NULL);
+
+	if (!mmap_read_trylock(mm)) {
+		count_vm_event(KMMSCAND_MM_SKIPPED);
+		return KMMSCAND_SCAN_CONTENDED;
+	}
+
+	size = (u64)mslot->scan_size_mb << 20;
+	for (;;) {
+		if (kmmscand_test_exit(mm)) {
+			count_vm_event(KMMSCAND_MM_SKIPPED);
+			result = KMMSCAND_SCAN_EXITING;
+			break;
+		}
+
+		priv.work = 0;
+		priv.work_limit = min(KMMSCAND_BATCH, budget - *progress);
+		priv.bytes = 0;
+		priv.bytes_limit = size - min(size, mslot->pass_bytes);
+		priv.last_folio = NULL;
+		priv.next_addr = mslot->scan_addr;
+		ret = walk_page_range(mm, mslot->scan_addr, ULONG_MAX,
+				      &kmmscand_walk_ops, &priv);
+		kmmscand_flush_pending(&priv);
+		kmmscand_count_batch(&priv);
+
+		*progress += priv.work + 1;
+		mslot->pass_bytes += priv.bytes;
+		mslot->found_cur += priv.found;
+		priv.found = 0;
+
+		if (ret != KMMSCAND_WALK_STOP && ret != -EAGAIN) {
+			/* End of the address space: the pass is complete. */
+			WARN_ON_ONCE(ret);
+			mslot->scan_addr = 0;
+			result = KMMSCAND_SCAN_PASS_DONE;
+			break;
+		}
+		mslot->scan_addr = priv.next_addr;
+		if (mslot->pass_bytes >= size) {
+			result = KMMSCAND_SCAN_PASS_DONE;
+			break;
+		}
+		if (*progress >= budget) {
+			result = KMMSCAND_SCAN_BUDGET;
+			break;
+		}
+
+		/* Bound the lock hold: let writers and other tasks in. */
+		mmap_read_unlock(mm);
+		cond_resched();
+		if (!mmap_read_trylock(mm)) {
+			count_vm_event(KMMSCAND_MM_SKIPPED);
+			return KMMSCAND_SCAN_CONTENDED;
+		}
+	}
+	mmap_read_unlock(mm);
+
+	if (result == KMMSCAND_SCAN_PASS_DONE)
+		kmmscand_end_pass(mslot, &priv, &allowed, task_nid);
+	return result;
+}

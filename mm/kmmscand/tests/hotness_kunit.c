@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests of the kmmscand hotness record: encoding, frequency window,
+ * threshold, saturation and tick wrap. Included at the end of
+ * mm/kmmscand/hotness.c.
+ */
+#include <kunit/test.h>
+
+static void kmmscand_rec_encode_decode(struct kunit *test)
+{
+	u16 rec = kmmscand_rec_encode(0xab, 5, true, 3);
+
+	KUNIT_EXPECT_EQ(test, kmmscand_rec_tick(rec), 0xab);
+	KUNIT_EXPECT_EQ(test, kmmscand_rec_freq(rec), 5U);
+	KUNIT_EXPECT_TRUE(test, kmmscand_rec_ready(rec));
+	KUNIT_EXPECT_EQ(test, kmmscand_rec_nid(rec), 3);
+	KUNIT_EXPECT_EQ(test, rec, (u16)0x4dab);
+
+	rec = kmmscand_rec_encode(0, 0, false, NUMA_NO_NODE);
+	KUNIT_EXPECT_EQ(test, rec, (u16)0);
+	KUNIT_EXPECT_EQ(test, kmmscand_rec_nid(rec), NUMA_NO_NODE);
+
+	/* node 14 is the largest hint; 15 and up mean "resolve later" */
+	KUNIT_EXPECT_EQ(test, kmmscand_rec_nid(kmmscand_rec_encode(0, 1, false,
+								   14)), 14);
+	KUNIT_EXPECT_EQ(test, kmmscand_rec_nid(kmmscand_rec_encode(0, 1, false,
+								   15)),
+			NUMA_NO_NODE);
+	/* frequency saturates, never spills into the ready bit */
+	rec = kmmscand_rec_encode(0, 9, false, 0);
+	KUNIT_EXPECT_EQ(test, kmmscand_rec_freq(rec), 7U);
+	KUNIT_EXPECT_FALSE(test, kmmscand_rec_ready(rec));
+}
+
+static void kmmscand_rec_second_access_ready(struct kunit *test)
+{
+	u16 rec = kmmscand_rec_update(0, 10, 2, NUMA_NO_NODE);
+
+	KUNIT_EXPECT_EQ(test, kmmscand_rec_freq(rec), 1U);
+	KUNIT_EXPECT_FALSE(test, kmmscand_rec_ready(rec));
+	KUNIT_EXPECT_EQ(test, kmmscand_rec_tick(rec), 10);
+
+	/* second access, last tick of the window */
+	rec = kmmscand_rec_update(rec, 10 + KMMSCAND_WINDOW_TICKS - 1, 2, 1);
+	KUNIT_EXPECT_EQ(test, kmmscand_rec_freq(rec), 2U);
+	KUNIT_EXPECT_TRUE(test, kmmscand_rec_ready(rec));
+	KUNIT_EXPECT_EQ(test, kmmscand_rec_nid(rec), 1);
+
+	/* a higher threshold needs more accesses */
+	rec = kmmscand_rec_update(0, 10, 3, NUMA_NO_NODE);
+	rec = kmmscand_rec_update(rec, 11, 3, NUMA_NO_NODE);
+	KUNIT_EXPECT_FALSE(test, kmmscand_rec_ready(rec));
+	rec = kmmscand_rec_update(rec, 12, 3, NUMA_NO_NODE);
+	KUNIT_EXPECT_TRUE(test, kmmscand_rec_ready(rec));
+}
+
+static void kmmscand_rec_window_expiry(struct kunit *test)
+{
+	u16 rec = kmmscand_rec_update(0, 10, 2, 2);
+
+	/* one tick past the window: restart at 1, not ready */
+	rec = kmmscand_rec_update(rec, 10 + KMMSCAND_WINDOW_TICKS, 2,
+				  NUMA_NO_NODE);
+	KUNIT_EXPECT_EQ(test, kmmscand_rec_freq(rec), 1U);
+	KUNIT_EXPECT_FALSE(test, kmmscand_rec_ready(rec));
+	/* the hint survives an access without one */
+	KUNIT_EXPECT_EQ(test, kmmscand_rec_nid(rec), 2);
+
+	/* ready stays set until kmmmigrated clears it */
+	rec = kmmscand_rec_update(rec, 20, 2, NUMA_NO_NODE);
+	KUNIT_ASSERT_TRUE(test, kmmscand_rec_ready(rec));
+	rec = kmmscand_rec_update(rec, 100, 2, NUMA_NO_NODE);
+	KUNIT_EXPECT_TRUE(test, kmmscand_rec_ready(rec));
+	KUNIT_EXPECT_EQ(test, kmmscand_rec_freq(rec), 1U);
+
+	/* freshness at migration time */
+	KUNIT_EXPECT_TRUE(test, kmmscand_rec_fresh(rec, 100));
+	KUNIT_EXPECT_TRUE(test, kmmscand_rec_fresh(rec, 107));
+	KUNIT_EXPECT_FALSE(test, kmmscand_rec_fresh(rec, 108));
+	KUNIT_EXPECT_FALSE(test, kmmscand_rec_fresh(0, 0));
+}
+
+static void kmmscand_rec_saturation(struct kunit *test)
+{
+	u16 rec = 0;
+	int i;
+
+	for (i = 0; i < 20; i++)
+		rec = kmmscand_rec_update(rec, 50, 2, 0);
+	KUNIT_EXPECT_EQ(test, kmmscand_rec_freq(rec), KMMSCAND_REC_FREQ_MAX);
+	KUNIT_EXPECT_TRUE(test, kmmscand_rec_ready(rec));
+	KUNIT_EXPECT_EQ(test, kmmscand_rec_tick(rec), 50);
+	KUNIT_EXPECT_EQ(test, kmmscand_rec_nid(rec), 0);
+	/* threshold above the saturation value: never ready */
+	rec = 0;
+	for (i = 0; i < 20; i++)
+		rec = kmmscand_rec_update(rec, 50, 8, NUMA_NO_NODE);
+	KUNIT_EXPECT_FALSE(test, kmmscand_rec_ready(rec));
+}
+
+static void kmmscand_rec_tick_wrap(struct kunit *test)
+{
+	u16 rec = kmmscand_rec_update(0, 252, 2, NUMA_NO_NODE);
+
+	/* the window spans the wrap of the 8-bit tick */
+	rec = kmmscand_rec_update(rec, 2, 2, NUMA_NO_NODE);
+	KUNIT_EXPECT_EQ(test, kmmscand_rec_freq(rec), 2U);
+	KUNIT_EXPECT_TRUE(test, kmmscand_rec_ready(rec));
+
+	/* documented false-recent case: exactly 256 ticks later */
+	rec = kmmscand_rec_update(0, 40, 3, NUMA_NO_NODE);
+	rec = kmmscand_rec_update(rec, 40, 3, NUMA_NO_NODE);
+	rec = kmmscand_rec_update(rec, (u8)(40 + 256), 3, NUMA_NO_NODE);
+	KUNIT_EXPECT_EQ(test, kmmscand_rec_freq(rec), 3U);
+
+	/* ticks: an eighth of the window, modulo 256 */
+	KUNIT_EXPECT_EQ(test, kmmscand_tick(0, 8000), 0);
+	KUNIT_EXPECT_EQ(test, kmmscand_tick(msecs_to_jiffies(8000), 8000),
+			KMMSCAND_WINDOW_TICKS);
+	KUNIT_EXPECT_EQ(test, kmmscand_tick(256 * (msecs_to_jiffies(8000) /
+						   KMMSCAND_WINDOW_TICKS),
+					    8000), 0);
+	/* a window shorter than 8 jiffies still ticks */
+	KUNIT_EXPECT_EQ(test, kmmscand_tick(5, 0), 5);
+}
+
+static struct kunit_case kmmscand_hotness_cases[] = {
+	KUNIT_CASE(kmmscand_rec_encode_decode),
+	KUNIT_CASE(kmmscand_rec_second_access_ready),
+	KUNIT_CASE(kmmscand_rec_window_expiry),
+	KUNIT_CASE(kmmscand_rec_saturation),
+	KUNIT_CASE(kmmscand_rec_tick_wrap),
+	{}
+};
+
+static struct kunit_suite kmmscand_hotness_suite = {
+	.name = "kmmscand_hotness",
+	.test_cases = kmmscand_hotness_cases,
+};
+
+kunit_test_suite(kmmscand_hotness_suite);

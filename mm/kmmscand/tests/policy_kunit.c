@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests of kmmscand's policy functions: scan period and size
+ * adaptation, target node choice and the promotion rate limiter.
+ * Included at the end of mm/kmmscand/policy.c.
+ */
+#include <kunit/test.h>
+
+#define MIN_MS	500
+#define MAX_MS	5000
+
+static void kmmscand_period_found_shortens(struct kunit *test)
+{
+	/* new activity halves, steady activity takes a quarter off */
+	KUNIT_EXPECT_EQ(test, kmmscand_next_scan_period(2000, 0, 10, MIN_MS,
+							MAX_MS), 1000U);
+	KUNIT_EXPECT_EQ(test, kmmscand_next_scan_period(2000, 5, 10, MIN_MS,
+							MAX_MS), 1500U);
+}
+
+static void kmmscand_period_none_lengthens(struct kunit *test)
+{
+	/* activity stopped doubles, idle grows by a quarter */
+	KUNIT_EXPECT_EQ(test, kmmscand_next_scan_period(2000, 5, 0, MIN_MS,
+							MAX_MS), 4000U);
+	KUNIT_EXPECT_EQ(test, kmmscand_next_scan_period(2000, 0, 0, MIN_MS,
+							MAX_MS), 2501U);
+}
+
+static void kmmscand_period_clamped(struct kunit *test)
+{
+	unsigned int p = 2000;
+	int i;
+
+	KUNIT_EXPECT_EQ(test, kmmscand_next_scan_period(600, 0, 1, MIN_MS,
+							MAX_MS), 500U);
+	KUNIT_EXPECT_EQ(test, kmmscand_next_scan_period(4000, 1, 0, MIN_MS,
+							MAX_MS), 5000U);
+	for (i = 0; i < 50; i++)
+		p = kmmscand_next_scan_period(p, 0, 0, MIN_MS, MAX_MS);
+	KUNIT_EXPECT_EQ(test, p, 5000U);
+	for (i = 0; i < 50; i++)
+		p = kmmscand_next_scan_period(p, 1, 1, MIN_MS, MAX_MS);
+	KUNIT_EXPECT_EQ(test, p, 500U);
+	/* a period outside new bounds is brought back inside */
+	KUNIT_EXPECT_EQ(test, kmmscand_next_scan_period(100000, 1, 1, MIN_MS,
+							MAX_MS), 5000U);
+}
+
+static void kmmscand_size_adapts(struct kunit *test)
+{
+	unsigned int s = 256;
+	int i;
+
+	KUNIT_EXPECT_EQ(test, kmmscand_next_scan_size(256, 0, 1, 64, 4096),
+			512U);
+	KUNIT_EXPECT_EQ(test, kmmscand_next_scan_size(256, 1, 1, 64, 4096),
+			512U);
+	KUNIT_EXPECT_EQ(test, kmmscand_next_scan_size(256, 1, 0, 64, 4096),
+			256U);
+	KUNIT_EXPECT_EQ(test, kmmscand_next_scan_size(256, 0, 0, 64, 4096),
+			128U);
+	for (i = 0; i < 20; i++)
+		s = kmmscand_next_scan_size(s, 1, 1, 64, 4096);
+	KUNIT_EXPECT_EQ(test, s, 4096U);
+	for (i = 0; i < 20; i++)
+		s = kmmscand_next_scan_size(s, 0, 0, 64, 4096);
+	KUNIT_EXPECT_EQ(test, s, 64U);
+}
+
+/* Nodes listed in *arg (a nodemask) lack headroom. */
+static bool kmmscand_test_headroom(int nid, void *arg)
+{
+	const nodemask_t *full = arg;
+
+	return !node_isset(nid, *full);
+}
+
+static void kmmscand_target_most_young(struct kunit *test)
+{
+	unsigned long young[4] = { 10, 30, 20, 0 };
+	nodemask_t allowed = NODE_MASK_NONE, full = NODE_MASK_NONE;
+
+	node_set(0, allowed);
+	node_set(1, allowed);
+	node_set(2, allowed);
+	KUNIT_EXPECT_EQ(test, kmmscand_choose_target(young, 4, 0, &allowed,
+						     kmmscand_test_headroom,
+						     &full), 1);
+	/* a node outside the allowed set never wins */
+	young[3] = 100;
+	KUNIT_EXPECT_EQ(test, kmmscand_choose_target(young, 4, 0, &allowed,
+						     NULL, NULL), 1);
+}
+
+static void kmmscand_target_task_node(struct kunit *test)
+{
+	unsigned long young[4] = { 0 };
+	nodemask_t allowed = NODE_MASK_NONE, full = NODE_MASK_NONE;
+
+	node_set(0, allowed);
+	node_set(2, allowed);
+	KUNIT_EXPECT_EQ(test, kmmscand_choose_target(young, 4, 2, &allowed,
+						     kmmscand_test_headroom,
+						     &full), 2);
+	KUNIT_EXPECT_EQ(test, kmmscand_choose_target(NULL, 0, 2, &allowed,
+						     NULL, NULL), 2);
+	/* task on a node that is not allowed: first allowed node */
+	KUNIT_EXPECT_EQ(test, kmmscand_choose_target(young, 4, 1, &allowed,
+						     NULL, NULL), 0);
+	KUNIT_EXPECT_EQ(test, kmmscand_choose_target(young, 4, NUMA_NO_NODE,
+						     &allowed, NULL, NULL), 0);
+}
+
+static void kmmscand_target_headroom_fallback(struct kunit *test)
+{
+	unsigned long young[4] = { 5, 30, 20, 0 };
+	nodemask_t allowed = NODE_MASK_NONE, full = NODE_MASK_NONE;
+
+	node_set(0, allowed);
+	node_set(1, allowed);
+	node_set(2, allowed);
+	node_set(1, full);
+	/* best (1) is full: the next best by young count (2) */
+	KUNIT_EXPECT_EQ(test, kmmscand_choose_target(young, 4, 0, &allowed,
+						     kmmscand_test_headroom,
+						     &full), 2);
+	/* task node full, no young: another allowed node */
+	memset(young, 0, sizeof(young));
+	node_clear(1, full);
+	node_set(2, full);
+	KUNIT_EXPECT_NE(test, kmmscand_choose_target(young, 4, 2, &allowed,
+						     kmmscand_test_headroom,
+						     &full), 2);
+	/* everything full: the best node anyway, the migrator skips it */
+	node_set(0, full);
+	node_set(1, full);
+	KUNIT_EXPECT_EQ(test, kmmscand_choose_target(young, 4, 2, &allowed,
+						     kmmscand_test_headroom,
+						     &full), 2);
+}
+
+static void kmmscand_target_single_node(struct kunit *test)
+{
+	unsigned long young[4] = { 0, 0, 0, 50 };
+	nodemask_t allowed = NODE_MASK_NONE, full = NODE_MASK_NONE;
+
+	node_set(1, allowed);
+	node_set(1, full);
+	KUNIT_EXPECT_EQ(test, kmmscand_choose_target(young, 4, 3, &allowed,
+						     kmmscand_test_headroom,
+						     &full), 1);
+	nodes_clear(allowed);
+	KUNIT_EXPECT_EQ(test, kmmscand_choose_target(young, 4, 3, &allowed,
+						     NULL, NULL), NUMA_NO_NODE);
+}
+
+/* Pages per second at @mbps, as the limiter computes it. */
+#define RATE(mbps)	((unsigned long)(mbps) << (20 - PAGE_SHIFT))
+
+static void kmmscand_ratelimit_burst(struct kunit *test)
+{
+	struct kmmscand_ratelimit rl;
+	unsigned long now = 100000;
+
+	kmmscand_ratelimit_init(&rl, now);
+	/* a full bucket holds one second's worth */
+	KUNIT_EXPECT_TRUE(test, kmmscand_ratelimit_take(&rl, RATE(8), 8, now));
+	KUNIT_EXPECT_FALSE(test, kmmscand_ratelimit_take(&rl, 1, 8, now));
+}
+
+static void kmmscand_ratelimit_refill(struct kunit *test)
+{
+	struct kmmscand_ratelimit rl;
+	unsigned long now = 100000;
+
+	kmmscand_ratelimit_init(&rl, now);
+	KUNIT_ASSERT_TRUE(test, kmmscand_ratelimit_take(&rl, RATE(8), 8, now));
+	now += HZ / 2;
+	KUNIT_EXPECT_TRUE(test, kmmscand_ratelimit_take(&rl, RATE(8) / 2 - 1,
+							8, now));
+	KUNIT_EXPECT_FALSE(test, kmmscand_ratelimit_take(&rl, 2, 8, now));
+	/* idle for long: full again, but not more than full */
+	now += 10 * HZ;
+	KUNIT_EXPECT_TRUE(test, kmmscand_ratelimit_take(&rl, RATE(8), 8, now));
+	KUNIT_EXPECT_FALSE(test, kmmscand_ratelimit_take(&rl, 1, 8, now));
+}
+
+static void kmmscand_ratelimit_odd(struct kunit *test)
+{
+	struct kmmscand_ratelimit rl;
+	unsigned long now = 100000, got = 0;
+	int i;
+
+	/* 0 means unlimited */
+	kmmscand_ratelimit_init(&rl, now);
+	for (i = 0; i < 1000; i++)
+		KUNIT_EXPECT_TRUE(test, kmmscand_ratelimit_take(&rl, 512, 0,
+								now));
+
+	/* 1 MB/s drained every jiffy: no loss to rounding */
+	kmmscand_ratelimit_init(&rl, now);
+	KUNIT_ASSERT_TRUE(test, kmmscand_ratelimit_take(&rl, RATE(1), 1, now));
+	for (i = 0; i < 10 * HZ; i++) {
+		now++;
+		while (kmmscand_ratelimit_take(&rl, 1, 1, now))
+			got++;
+	}
+	KUNIT_EXPECT_GE(test, got, 10 * RATE(1) - 1);
+	KUNIT_EXPECT_LE(test, got, 10 * RATE(1));
+
+	/* a folio larger than the bucket passes only when it is full */
+	kmmscand_ratelimit_init(&rl, now);
+	KUNIT_EXPECT_TRUE(test, kmmscand_ratelimit_take(&rl, 2 * RATE(1), 1,
+							now));
+	KUNIT_EXPECT_FALSE(test, kmmscand_ratelimit_take(&rl, 2 * RATE(1), 1,
+							 now + HZ / 2));
+}
+
+static struct kunit_case kmmscand_policy_cases[] = {
+	KUNIT_CASE(kmmscand_period_found_shortens),
+	KUNIT_CASE(kmmscand_period_none_lengthens),
+	KUNIT_CASE(kmmscand_period_clamped),
+	KUNIT_CASE(kmmscand_size_adapts),
+	KUNIT_CASE(kmmscand_target_most_young),
+	KUNIT_CASE(kmmscand_target_task_node),
+	KUNIT_CASE(kmmscand_target_headroom_fallback),
+	KUNIT_CASE(kmmscand_target_single_node),
+	KUNIT_CASE(kmmscand_ratelimit_burst),
+	KUNIT_CASE(kmmscand_ratelimit_refill),
+	KUNIT_CASE(kmmscand_ratelimit_odd),
+	{}
+};
+
+static struct kunit_suite kmmscand_policy_suite = {
+	.name = "kmmscand_policy",
+	.test_cases = kmmscand_policy_cases,
+};
+
+kunit_test_suite(kmmscand_policy_suite);

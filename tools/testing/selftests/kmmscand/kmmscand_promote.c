@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kmmscand promotes what is hot on the slow tier and nothing else (lab
+ * topology T2: node0 top tier, node1 CPU-less slow tier). NUMA balancing is
+ * off in every test, so any promotion seen here is kmmscand's.
+ */
+#include <sys/wait.h>
+#include "../kselftest_harness.h"
+#include "kmmscand.h"
+
+#define HOT_SIZE	(256UL << 20)
+#define SMALL_SIZE	(64UL << 20)
+#define DEADLINE_S	60.0
+
+FIXTURE(promote)
+{
+	struct knob_save saved;
+};
+
+FIXTURE_SETUP(promote)
+{
+	if (!kmmscand_present())
+		SKIP(return, "kmmscand is not built in");
+	if (nr_memory_nodes() < 2 || node_tier(1) <= node_tier(0))
+		SKIP(return, "needs a slow node1 below node0 (lab topology T2)");
+	ASSERT_EQ(0, kmmscand_setup(&self->saved));
+}
+
+FIXTURE_TEARDOWN(promote)
+{
+	kmmscand_restore(&self->saved);
+}
+
+/*
+ * a) a hot buffer on node1 is >= 99% on node0 within 60 s, and
+ * b) a buffer touched once and then left alone stays where it is.
+ */
+TEST_F_TIMEOUT(promote, hot_promoted_cold_stays, 120)
+{
+	long long promoted = vmstat("kmmscand_promoted");
+	long long pgpromote = vmstat("pgpromote_success");
+	struct goal goal = { .nid = 0, .pct = 99.0 };
+	char *hot, *cold;
+	double took;
+
+	cold = alloc_on_node(HOT_SIZE, 1, false);
+	hot = alloc_on_node(HOT_SIZE, 1, false);
+	ASSERT_NE(NULL, hot);
+	ASSERT_NE(NULL, cold);
+	ASSERT_GE(pct_on_node(hot, HOT_SIZE, 1), 99.0);
+	ASSERT_GE(pct_on_node(cold, HOT_SIZE, 1), 99.0);
+
+	took = keep_hot_until(hot, HOT_SIZE, true, DEADLINE_S, reached, &goal);
+	ksft_print_msg("hot: 99%% on node0 after %.1f s; cold: %.2f%% on node0\n",
+		       took, pct_on_node(cold, HOT_SIZE, 0));
+	EXPECT_GT(took, 0) TH_LOG("only %.1f%% of the hot buffer on node0 after %.0f s",
+				  pct_on_node(hot, HOT_SIZE, 0), DEADLINE_S);
+	/* Give the cold buffer at least as long as the hot one had. */
+	if (took > 0 && took < 20)
+		sleep(20 - (int)took);
+	EXPECT_LE(pct_on_node(cold, HOT_SIZE, 0), 1.0);
+	/* Our promotions show in our counter and in the standard one. */
+	EXPECT_GE(vmstat("kmmscand_promoted") - promoted, (long long)(HOT_SIZE / PAGE_SZ) * 99 / 100);
+	EXPECT_GE(vmstat("pgpromote_success") - pgpromote, (long long)(HOT_SIZE / PAGE_SZ) * 99 / 100);
+	munmap(hot, HOT_SIZE);
+	munmap(cold, HOT_SIZE);
+}
+
+/* c) memory bound to node1 by its VMA policy stays there while hot. */
+TEST_F_TIMEOUT(promote, mpol_bind_stays, 90)
+{
+	long long young = vmstat("kmmscand_young_slowtier");
+	long long policy = vmstat("kmmscand_promote_skip_policy");
+	struct goal never = { .nid = 0, .pct = 101.0 };
+	unsigned long mask = 1UL << 1;
+	char *buf;
+
+	buf = alloc_on_node(SMALL_SIZE, 1, false);
+	ASSERT_NE(NULL, buf);
+	ASSERT_EQ(0, sys_mbind(buf, SMALL_SIZE, MPOL_BIND, &mask, MAX_NODES + 1, 0));
+
+	keep_hot_until(buf, SMALL_SIZE, true, 20.0, reached, &never);
+	EXPECT_EQ(100.0, pct_on_node(buf, SMALL_SIZE, 1));
+	/* Not vacuous: the scanner saw the accesses and held back on purpose. */
+	EXPECT_GT(vmstat("kmmscand_young_slowtier"), young);
+	EXPECT_GT(vmstat("kmmscand_promote_skip_policy"), policy);
+	munmap(buf, SMALL_SIZE);
+}
+
+static long smaps_kb(const char *field)
+{
+	char line[256];
+	size_t len = strlen(field);
+	long kb = -1;
+	FILE *f = fopen("/proc/self/smaps_rollup", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, len) && line[len] == ':')
+			kb = atol(line + len + 1);
+	fclose(f);
+	return kb;
+}
+
+static int fault_in_on_node(char *buf, size_t len, int nid)
+{
+	unsigned long mask = 1UL << nid;
+
+	if (sys_set_mempolicy(MPOL_BIND, &mask, MAX_NODES + 1))
+		return -1;
+	memset(buf, 1, len);
+	return sys_set_mempolicy(MPOL_DEFAULT, NULL, 0);
+}
+
+/* d) a THP-backed hot buffer is promoted, and scanning splits no THP. */
+TEST_F_TIMEOUT(promote, thp_promoted_not_split, 120)
+{
+	struct goal goal = { .nid = 0, .pct = 99.0 };
+	long long split = vmstat("thp_split_pmd");
+	long long pmds = vmstat("kmmscand_pmd_scanned");
+	size_t len = SMALL_SIZE + (2UL << 20);
+	long thp_before, thp_after;
+	char *raw, *buf;
+	double took;
+
+	if (read_long("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size") <= 0)
+		SKIP(return, "no THP support");
+	/* A 2 MiB aligned buffer, so every part of it can be PMD mapped. */
+	raw = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, raw);
+	buf = (char *)(((unsigned long)raw + (2UL << 20) - 1) & ~((2UL << 20) - 1));
+	munmap(raw, len);
+	ASSERT_EQ(buf, mmap(buf, SMALL_SIZE, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0));
+	ASSERT_EQ(0, madvise(buf, SMALL_SIZE, MADV_HUGEPAGE));
+	ASSERT_EQ(0, fault_in_on_node(buf, SMALL_SIZE, 1));
+	thp_before = smaps_kb("AnonHugePages");
+	if (thp_before < (long)(SMALL_SIZE >> 10) / 2)
+		SKIP(return, "could not get THPs on node1 (%ld kB)", thp_before);
+	ASSERT_GE(pct_on_node(buf, SMALL_SIZE, 1), 99.0);
+
+	took = keep_hot_until(buf, SMALL_SIZE, true, DEADLINE_S, reached, &goal);
+	thp_after = smaps_kb("AnonHugePages");
+	ksft_print_msg("THP: 99%% on node0 after %.1f s, AnonHugePages %ld -> %ld kB, pmds scanned +%lld\n",
+		       took, thp_before, thp_after, vmstat("kmmscand_pmd_scanned") - pmds);
+	EXPECT_GT(took, 0);
+	EXPECT_GT(vmstat("kmmscand_pmd_scanned"), pmds);
+	EXPECT_EQ(split, vmstat("thp_split_pmd"));
+	EXPECT_GE(thp_after, thp_before);
+	munmap(buf, SMALL_SIZE);
+}
+
+/* e) a buffer that is only read (no stores after the first touch) is promoted. */
+TEST_F_TIMEOUT(promote, read_only_promoted, 120)
+{
+	struct goal goal = { .nid = 0, .pct = 99.0 };
+	char *buf;
+	double took;
+
+	buf = alloc_on_node(SMALL_SIZE, 1, false);
+	ASSERT_NE(NULL, buf);
+	ASSERT_EQ(0, mprotect(buf, SMALL_SIZE, PROT_READ));
+	took = keep_hot_until(buf, SMALL_SIZE, false, DEADLINE_S, reached, &goal);
+	ksft_print_msg("read-only: 99%% on node0 after %.1f s\n", took);
+	EXPECT_GT(took, 0) TH_LOG("only %.1f%% on node0", pct_on_node(buf, SMALL_SIZE, 0));
+	munmap(buf, SMALL_SIZE);
+}
+
+/* h) with scan_enabled=0 nothing is scanned and nothing is promoted. */
+TEST_F_TIMEOUT(promote, scan_disabled_idle, 60)
+{
+	static const char * const counters[] = {
+		"kmmscand_mm_scans", "kmmscand_pte_scanned", "kmmscand_young_slowtier",
+		"kmmscand_pages_ready", "kmmscand_promoted",
+	};
+	struct goal never = { .nid = 0, .pct = 101.0 };
+	long long before[5];
+	char *buf;
+	int i;
+
+	ASSERT_EQ(0, kmmscand_set("scan_enabled", "0"));
+	/* Let a pass that was already running finish, then look. */
+	sleep(2);
+	for (i = 0; i < 5; i++) {
+		before[i] = vmstat(counters[i]);
+		ASSERT_GE(before[i], 0) TH_LOG("no %s in /proc/vmstat", counters[i]);
+	}
+	buf = alloc_on_node(SMALL_SIZE, 1, false);
+	ASSERT_NE(NULL, buf);
+	keep_hot_until(buf, SMALL_SIZE, true, 10.0, reached, &never);
+	for (i = 0; i < 5; i++) {
+		long long now = vmstat(counters[i]);
+
+		if (now != before[i])
+			ksft_print_msg("%s moved: %lld -> %lld\n", counters[i], before[i], now);
+		EXPECT_EQ(before[i], now);
+	}
+	EXPECT_EQ(100.0, pct_on_node(buf, SMALL_SIZE, 1));
+	munmap(buf, SMALL_SIZE);
+}
+
+/* The switch takes booleans only, and keeps its value on bad input. */
+TEST_F(promote, scan_enabled_input)
+{
+	char buf[16];
+
+	ASSERT_EQ(0, kmmscand_set("scan_enabled", "0"));
+	EXPECT_EQ(-EINVAL, kmmscand_set("scan_enabled", "2"));
+	EXPECT_EQ(-EINVAL, kmmscand_set("scan_enabled", "maybe"));
+	ASSERT_GE(read_file(KMMSCAND_DIR "/scan_enabled", buf, sizeof(buf)), 0);
+	EXPECT_STREQ("0\n", buf);
+	ASSERT_EQ(0, kmmscand_set("scan_enabled", "1"));
+	ASSERT_GE(read_file(KMMSCAND_DIR "/scan_enabled", buf, sizeof(buf)), 0);
+	EXPECT_STREQ("1\n", buf);
+}
+
+TEST_HARNESS_MAIN
