@@ -32,12 +32,15 @@
  * Sections are created for lower-tier memory only: at init, on MEM_ONLINE
  * and when a node moves to a lower tier. Nothing is stored for the top
  * tier, so the budget is 2 bytes per slow-tier page plus this header.
+ * The records are a separate allocation of exactly PAGES_PER_SECTION * 2
+ * bytes: with the header in front of them the object would no longer be a
+ * power of two and kmalloc would round it up to twice the size.
  */
 struct kmmscand_section {
 	atomic_t nr_ready;
 	int nid;
 	struct rcu_head rcu;
-	u16 rec[PAGES_PER_SECTION];
+	u16 *rec;
 };
 
 /* Section number -> struct kmmscand_section; read under RCU. */
@@ -291,6 +294,15 @@ out:
 	rcu_read_unlock();
 }
 
+static void kmmscand_section_free_rcu(struct rcu_head *rcu)
+{
+	struct kmmscand_section *sec =
+		container_of(rcu, struct kmmscand_section, rcu);
+
+	kvfree(sec->rec);
+	kfree(sec);
+}
+
 static void kmmscand_section_free(unsigned long secnr)
 {
 	struct kmmscand_section *sec;
@@ -299,7 +311,7 @@ static void kmmscand_section_free(unsigned long secnr)
 
 	sec = xa_erase(&kmmscand_sections, secnr);
 	if (sec)
-		kvfree_rcu(sec, rcu);
+		call_rcu(&sec->rcu, kmmscand_section_free_rcu);
 }
 
 static void kmmscand_section_alloc(unsigned long secnr, int nid)
@@ -314,12 +326,19 @@ static void kmmscand_section_alloc(unsigned long secnr, int nid)
 	 * Records of slow memory live on slow memory: the top tier is the
 	 * scarce resource, and the records are only touched by the scanner.
 	 */
-	sec = kvzalloc_node(sizeof(*sec), GFP_KERNEL, nid);
+	sec = kzalloc_node(sizeof(*sec), GFP_KERNEL, nid);
 	if (!sec)
 		return;	/* its pages' reports are dropped and counted */
+	sec->rec = kvcalloc_node(PAGES_PER_SECTION, sizeof(*sec->rec),
+				 GFP_KERNEL, nid);
+	if (!sec->rec)
+		goto free;
 	sec->nid = nid;
-	if (xa_err(xa_store(&kmmscand_sections, secnr, sec, GFP_KERNEL)))
-		kvfree(sec);
+	if (!xa_err(xa_store(&kmmscand_sections, secnr, sec, GFP_KERNEL)))
+		return;
+	kvfree(sec->rec);
+free:
+	kfree(sec);
 }
 
 /* Create or free the records of the online sections in a pfn range. */
