@@ -48,7 +48,8 @@ int main(int argc, char **argv)
 	for (i = 0; i < n; i++)
 		base[i] = vmstat(names[i]);
 
-	printf("hotbuf: %lu MiB on node%d, kept hot for %d s\n", size_mb, slow, seconds);
+	printf("hotbuf: pid %d, %lu MiB on node%d, kept hot for %d s\n", getpid(), size_mb, slow, seconds);
+	fflush(stdout);
 	start = now_s();
 	next = start;
 	while (now_s() - start < seconds) {

@@ -6,6 +6,7 @@
 #ifndef __KMMSCAND_SELFTEST_KMMSCAND_H
 #define __KMMSCAND_SELFTEST_KMMSCAND_H
 
+#include <dirent.h>
 #include "tiering.h"
 
 #define KMMSCAND_DIR	"/sys/kernel/mm/kmmscand"
@@ -47,6 +48,36 @@ static inline void kmmscand_restore(struct knob_save *s)
 		write_file(NUMAB, s->numab);
 	if (s->scan_enabled[0])
 		kmmscand_set("scan_enabled", s->scan_enabled);
+}
+
+/* CPU time (user + system) of the kernel thread named comm, or -1. */
+static inline double kthread_cpu_s(const char *comm)
+{
+	char path[64], buf[512], *p;
+	unsigned long utime, stime;
+	struct dirent *d;
+	double cpu = -1;
+	DIR *dir = opendir("/proc");
+
+	while (dir && (d = readdir(dir))) {
+		if (d->d_name[0] < '1' || d->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", d->d_name);
+		if (read_file(path, buf, sizeof(buf)) <= 0)
+			continue;
+		p = strchr(buf, '(');
+		if (!p || strncmp(p + 1, comm, strlen(comm)) || p[1 + strlen(comm)] != ')')
+			continue;
+		p = strrchr(buf, ')');
+		/* fields 14 and 15 (utime, stime), counted after "pid (comm)" */
+		if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+			   &utime, &stime) == 2)
+			cpu = (double)(utime + stime) / sysconf(_SC_CLK_TCK);
+		break;
+	}
+	if (dir)
+		closedir(dir);
+	return cpu;
 }
 
 /* True when at least pct percent of buf lives on the node *arg. */

@@ -3,7 +3,8 @@
  * The baseline peer: with NUMA balancing in its memory-tiering mode
  * (kernel.numa_balancing=2), a hot buffer placed on the slow node is
  * promoted to the top tier (GOAL_PCT of it within a generous DEADLINE_S:
- * this checks that promotion happens, not how fast). Proves the lab can observe promotion, and
+ * this checks that promotion happens, not how fast; the times to 50, 90
+ * and 99% are printed for comparison with kmmscand). Proves the lab can observe promotion, and
  * prints how fast it happened for comparison.
  */
 #include "../kselftest_harness.h"
@@ -39,20 +40,22 @@ FIXTURE_TEARDOWN(numab)
 		munmap(self->buf, BUF_SIZE);
 }
 
-/* Notes when half was promoted (marks[0]); done at GOAL_PCT. */
-static bool promoted_enough(char *buf, size_t len, void *arg)
+/* Notes when 50% and 90% were reached (marks[0], marks[1]); done at 99%. */
+static bool promoted_99(char *buf, size_t len, void *arg)
 {
 	double pct = pct_on_node(buf, len, 0);
 	double *marks = arg;
 
 	if (pct >= 50 && marks[0] < 0)
-		marks[0] = now_s() - marks[1];
-	return pct >= GOAL_PCT;
+		marks[0] = now_s() - marks[2];
+	if (pct >= 90 && marks[1] < 0)
+		marks[1] = now_s() - marks[2];
+	return pct >= 99.0;
 }
 
 TEST_F_TIMEOUT(numab, hot_buffer_promoted, 240)
 {
-	double marks[2] = { -1, 0 };
+	double marks[3] = { -1, -1, 0 };
 	long long before = vmstat("pgpromote_success"), after;
 	double took;
 
@@ -61,13 +64,13 @@ TEST_F_TIMEOUT(numab, hot_buffer_promoted, 240)
 	ASSERT_GE(pct_on_node(self->buf, BUF_SIZE, 1), 99.0)
 		TH_LOG("the buffer did not start on node1");
 
-	marks[1] = now_s();
-	took = keep_hot_until(self->buf, BUF_SIZE, true, DEADLINE_S, promoted_enough, marks);
+	marks[2] = now_s();
+	took = keep_hot_until(self->buf, BUF_SIZE, true, DEADLINE_S, promoted_99, marks);
 	after = vmstat("pgpromote_success");
-	ksft_print_msg("numa_balancing=2: 50%% after %.1fs, %.0f%% after %.1fs, pgpromote_success +%lld\n",
-		       marks[0], GOAL_PCT, took, after - before);
-	ASSERT_GT(took, 0) TH_LOG("only %.1f%% on node0 after %.0fs",
-				  pct_on_node(self->buf, BUF_SIZE, 0), DEADLINE_S);
+	ksft_print_msg("numa_balancing=2: 50%% after %.1f s, 90%% after %.1f s, 99%% after %.1f s (-1: not within %.0f s), pgpromote_success +%lld\n",
+		       marks[0], marks[1], took, DEADLINE_S, after - before);
+	/* Functional check only: GOAL_PCT within the deadline. */
+	EXPECT_GE(pct_on_node(self->buf, BUF_SIZE, 0), GOAL_PCT);
 	/* The tiering mode counts what it promoted. */
 	EXPECT_GE(after - before, (long long)(BUF_SIZE / PAGE_SZ) * GOAL_PCT / 100 * 9 / 10);
 }
