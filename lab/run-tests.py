@@ -157,6 +157,10 @@ def main():
             extra += " lab.tests=" + (",".join(lists[topo]) or "none")
         if topo != "T2":
             extra += " kunit.enable=0"
+        if args.debug:
+            # Tests that measure a peer scale their workload down under
+            # KASAN and lockdep (see tools/testing/selftests/kmmscand).
+            extra += " lab.slow=1"
         rc, log, path = boot(topo, kernel, args.timeout, extra, logdir)
         dmesg = section(log, "DMESG")
         if "@@LAB-DONE@@" not in log:
