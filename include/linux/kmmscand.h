@@ -7,8 +7,11 @@
 #define _LINUX_KMMSCAND_H
 
 #include <linux/bitops.h>
+#include <linux/errno.h>
 #include <linux/mm_types.h>
 #include <linux/sched/coredump.h>
+
+struct seq_file;
 
 /**
  * enum kmmscand_source - where an access report comes from
@@ -26,11 +29,62 @@ enum kmmscand_source {
 	KMMSCAND_NR_SOURCES
 };
 
+/**
+ * enum kmmscand_migrate_result - what kmmmigrated decided for one folio
+ * @KMMSCAND_MIGRATE_QUEUED: isolated and added to a migration batch
+ * @KMMSCAND_MIGRATE_SKIP_COLD: its last access fell out of the window
+ * @KMMSCAND_MIGRATE_SKIP_POLICY: no top-tier node is allowed for it
+ * @KMMSCAND_MIGRATE_SKIP_HEADROOM: the target node lacks free memory
+ * @KMMSCAND_MIGRATE_SKIP_RATELIMIT: the promotion rate limit was reached
+ * @KMMSCAND_MIGRATE_FAIL_ISOLATE: it could not be taken off the LRU
+ *
+ * Reported by the kmmscand_migrate tracepoint.
+ */
+enum kmmscand_migrate_result {
+	KMMSCAND_MIGRATE_QUEUED,
+	KMMSCAND_MIGRATE_SKIP_COLD,
+	KMMSCAND_MIGRATE_SKIP_POLICY,
+	KMMSCAND_MIGRATE_SKIP_HEADROOM,
+	KMMSCAND_MIGRATE_SKIP_RATELIMIT,
+	KMMSCAND_MIGRATE_FAIL_ISOLATE,
+};
+
+/*
+ * The prctl(PR_SET_MEMSCAN) level of an mm: 0 opts out of kmmscand, 5 is
+ * the default, 10 scans most often. It lives in mm->flags as level ^ 5, so
+ * that an mm whose flags start at zero (an mm created by a kernel thread)
+ * has the default level; MMF_INIT_MASK carries it over fork and execve.
+ */
+#define KMMSCAND_LEVEL_OFF	0
+#define KMMSCAND_LEVEL_DEF	5
+#define KMMSCAND_LEVEL_MAX	10
+
+/**
+ * kmmscand_mm_level - the kmmscand level of an mm
+ * @mm: the mm
+ *
+ * Return: the level, 0..KMMSCAND_LEVEL_MAX.
+ */
+static inline unsigned int kmmscand_mm_level(struct mm_struct *mm)
+{
+	unsigned long flags = READ_ONCE(mm->flags);
+
+	return ((flags & MMF_KMMSCAND_LEVEL_MASK) >> MMF_KMMSCAND_LEVEL) ^
+	       KMMSCAND_LEVEL_DEF;
+}
+
 #ifdef CONFIG_KMMSCAND
 void __kmmscand_enter(struct mm_struct *mm);
 void __kmmscand_exit(struct mm_struct *mm);
 void kmmscand_record_access(unsigned long pfn, int nid,
 			    enum kmmscand_source src, unsigned long now);
+int kmmscand_prctl_set(struct mm_struct *mm, unsigned long level,
+		       unsigned long arg3, unsigned long arg4,
+		       unsigned long arg5);
+int kmmscand_prctl_get(struct mm_struct *mm, unsigned long arg2,
+		       unsigned long arg3, unsigned long arg4,
+		       unsigned long arg5);
+void kmmscand_proc_status(struct seq_file *m, struct mm_struct *mm);
 
 /**
  * kmmscand_fork - register a newly duplicated mm
@@ -79,6 +133,25 @@ static inline void kmmscand_exit(struct mm_struct *mm)
 static inline void kmmscand_record_access(unsigned long pfn, int nid,
 					  enum kmmscand_source src,
 					  unsigned long now)
+{
+}
+
+static inline int kmmscand_prctl_set(struct mm_struct *mm,
+				     unsigned long level, unsigned long arg3,
+				     unsigned long arg4, unsigned long arg5)
+{
+	return -EINVAL;
+}
+
+static inline int kmmscand_prctl_get(struct mm_struct *mm,
+				     unsigned long arg2, unsigned long arg3,
+				     unsigned long arg4, unsigned long arg5)
+{
+	return -EINVAL;
+}
+
+static inline void kmmscand_proc_status(struct seq_file *m,
+					struct mm_struct *mm)
 {
 }
 #endif /* CONFIG_KMMSCAND */

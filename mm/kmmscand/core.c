@@ -12,13 +12,18 @@
 #include <linux/memory-tiers.h>
 #include <linux/mm.h>
 #include <linux/mmzone.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/wait.h>
 
 #include "../internal.h"
 #include "internal.h"
+
+#define CREATE_TRACE_POINTS
+#include <trace/events/kmmscand.h>
 
 /**
  * DOC: Overview
@@ -58,6 +63,13 @@
  *   keeps that slot alive, because __kmmscand_exit() does not free the
  *   cursor's slot and leaves it to the scanner.
  * - task_lock of the mm owner is taken under RCU, outside mmap_lock.
+ * - kmmscand_sysfs_mutex serialises the sysfs stores; nothing nests
+ *   inside it but the scanner's wait queue lock (wake-up).
+ *
+ * Each mm has a level, set with prctl(PR_SET_MEMSCAN) and kept in
+ * mm->flags: 0 opts the mm out (the scanner counts the pass it does not
+ * make in kmmscand_mm_optout and moves on), 1..10 scale its scan period
+ * (see kmmscand_level_period()).
  */
 
 struct kmmscand_tunables kmmscand_tun __read_mostly = {
@@ -95,6 +107,12 @@ static DECLARE_WAIT_QUEUE_HEAD(kmmscand_wait);
 
 /* The scanner thread, NULL when not running. */
 static struct task_struct *kmmscand_thread __read_mostly;
+
+/*
+ * Bumped by kmmscand_scan_retune(): a sleeping scanner wakes up when it
+ * changes. Written under kmmscand_sysfs_mutex, read locklessly.
+ */
+static unsigned int kmmscand_tune_seq;
 
 /**
  * struct kmmscand_scan - the one scan cursor
@@ -174,6 +192,104 @@ void kmmscand_scan_wake(void)
 }
 
 /**
+ * kmmscand_scan_retune - apply changed scanner timing knobs now
+ *
+ * Cuts the scanner's current sleep short, so that a long old
+ * scan_sleep_ms is not waited out. The scan times of the mms are brought
+ * within the new bounds at their next visit (kmmscand_clamp_next_scan()).
+ * Called under kmmscand_sysfs_mutex.
+ */
+void kmmscand_scan_retune(void)
+{
+	WRITE_ONCE(kmmscand_tune_seq, READ_ONCE(kmmscand_tune_seq) + 1);
+	kmmscand_scan_wake();
+}
+
+/**
+ * kmmscand_mm_pid - the process an mm belongs to, for tracepoints
+ * @mm: a registered mm
+ *
+ * Return: the tgid of @mm's owner, or 0 if it has none (or the kernel
+ * keeps no owner, without CONFIG_MEMCG).
+ */
+pid_t kmmscand_mm_pid(struct mm_struct *mm)
+{
+	pid_t pid = 0;
+#ifdef CONFIG_MEMCG
+	struct task_struct *owner;
+
+	rcu_read_lock();
+	owner = rcu_dereference(mm->owner);
+	if (owner)
+		pid = task_tgid_nr(owner);
+	rcu_read_unlock();
+#endif
+	return pid;
+}
+
+/**
+ * kmmscand_prctl_set - prctl(PR_SET_MEMSCAN): set the level of an mm
+ * @mm: the calling process's mm
+ * @level: the new level, 0..KMMSCAND_LEVEL_MAX
+ * @arg3: must be 0
+ * @arg4: must be 0
+ * @arg5: must be 0
+ *
+ * mmap_lock is not needed: the level is one field of mm->flags, updated
+ * atomically with respect to the other bits, and readers take it as a
+ * hint. The scanner sees the new level at its next visit of the mm.
+ *
+ * Return: 0, or -EINVAL (nothing changed) for an out-of-range level, a
+ * non-zero unused argument or a task without an mm.
+ */
+int kmmscand_prctl_set(struct mm_struct *mm, unsigned long level,
+		       unsigned long arg3, unsigned long arg4,
+		       unsigned long arg5)
+{
+	unsigned long old, new;
+
+	if (arg3 || arg4 || arg5 || level > KMMSCAND_LEVEL_MAX || !mm)
+		return -EINVAL;
+
+	old = READ_ONCE(mm->flags);
+	do {
+		new = (old & ~MMF_KMMSCAND_LEVEL_MASK) |
+		      ((level ^ KMMSCAND_LEVEL_DEF) << MMF_KMMSCAND_LEVEL);
+	} while (!try_cmpxchg(&mm->flags, &old, new));
+	return 0;
+}
+
+/**
+ * kmmscand_prctl_get - prctl(PR_GET_MEMSCAN): the level of an mm
+ * @mm: the calling process's mm
+ * @arg2: must be 0
+ * @arg3: must be 0
+ * @arg4: must be 0
+ * @arg5: must be 0
+ *
+ * Return: the level, or -EINVAL for a non-zero unused argument or a task
+ * without an mm.
+ */
+int kmmscand_prctl_get(struct mm_struct *mm, unsigned long arg2,
+		       unsigned long arg3, unsigned long arg4,
+		       unsigned long arg5)
+{
+	if (arg2 || arg3 || arg4 || arg5 || !mm)
+		return -EINVAL;
+	return kmmscand_mm_level(mm);
+}
+
+/**
+ * kmmscand_proc_status - the Memscan: line of /proc/<pid>/status
+ * @m: the status file
+ * @mm: the task's mm
+ */
+void kmmscand_proc_status(struct seq_file *m, struct mm_struct *mm)
+{
+	seq_printf(m, "Memscan:\t%u\n", kmmscand_mm_level(mm));
+}
+
+/**
  * __kmmscand_enter - register an mm for scanning
  * @mm: a new user mm (fork or execve)
  *
@@ -184,6 +300,7 @@ void __kmmscand_enter(struct mm_struct *mm)
 	struct kmmscand_mm_slot *mslot;
 	struct mm_slot *slot;
 	bool wakeup;
+	pid_t pid;
 
 	if (!kmmscand_slot_cache)
 		return;
@@ -200,6 +317,14 @@ void __kmmscand_enter(struct mm_struct *mm)
 	mslot->scan_period_ms = KMMSCAND_SCAN_PERIOD_MS_DEF;
 	mslot->scan_size_mb = READ_ONCE(kmmscand_tun.scan_size_mb);
 	mslot->target_nid = NUMA_NO_NODE;
+	mslot->initial = true;
+	/*
+	 * At fork the child's pid is not allocated yet, while its task,
+	 * the mm's owner, still carries the parent's: report none.
+	 */
+	if (mm == current->mm)
+		mslot->pid = kmmscand_mm_pid(mm);
+	pid = mslot->pid;
 	slot = &mslot->slot;
 	/* The slot's reference, dropped when the slot is freed. */
 	mmgrab(mm);
@@ -210,8 +335,20 @@ void __kmmscand_enter(struct mm_struct *mm)
 	list_add_tail(&mslot->slot.mm_node, &kmmscand_scan.mm_head);
 	spin_unlock(&kmmscand_mm_lock);
 
+	trace_kmmscand_mm_register(pid);
 	if (wakeup)
 		kmmscand_scan_wake();
+}
+
+/* Trace an mm leaving: its owner is usually gone, use the last one seen. */
+static void kmmscand_trace_unregister(struct kmmscand_mm_slot *mslot)
+{
+	pid_t pid;
+
+	if (!trace_kmmscand_mm_unregister_enabled())
+		return;
+	pid = kmmscand_mm_pid(mslot->slot.mm);
+	trace_kmmscand_mm_unregister(pid ?: mslot->pid);
 }
 
 /**
@@ -237,6 +374,7 @@ void __kmmscand_exit(struct mm_struct *mm)
 	spin_unlock(&kmmscand_mm_lock);
 
 	if (free) {
+		kmmscand_trace_unregister(mslot);
 		clear_bit(MMF_VM_KMMSCAND, &mm->flags);
 		mm_slot_free(kmmscand_slot_cache, mslot);
 		mmdrop(mm);
@@ -262,6 +400,7 @@ static void kmmscand_collect_mm_slot(struct kmmscand_mm_slot *mslot)
 
 	if (!kmmscand_test_exit(mm))
 		return;
+	kmmscand_trace_unregister(mslot);
 	hash_del(&mslot->slot.hash);
 	list_del(&mslot->slot.mm_node);
 	clear_bit(MMF_VM_KMMSCAND, &mm->flags);
@@ -284,6 +423,29 @@ static void kmmscand_advance_cursor(struct kmmscand_mm_slot *mslot)
 }
 
 /*
+ * Bring back a next_scan computed with a longer initial delay, period
+ * bound or lower level than now apply. Called by the scanner for the
+ * cursor's slot; without a change it never moves next_scan, since every
+ * next_scan is set within these bounds.
+ */
+static void kmmscand_clamp_next_scan(struct kmmscand_mm_slot *mslot)
+{
+	unsigned long bound;
+	unsigned int ms;
+
+	if (mslot->initial) {
+		ms = READ_ONCE(kmmscand_tun.initial_scan_delay_ms);
+	} else {
+		ms = READ_ONCE(kmmscand_tun.scan_period_max_ms);
+		ms = kmmscand_level_period(ms,
+					   kmmscand_mm_level(mslot->slot.mm));
+	}
+	bound = jiffies + msecs_to_jiffies(ms);
+	if (time_after(mslot->next_scan, bound))
+		mslot->next_scan = bound;
+}
+
+/*
  * Visit the cursor's mm. Called with kmmscand_mm_lock held and a cursor
  * set; returns with the lock released.
  */
@@ -296,6 +458,7 @@ static unsigned int kmmscand_scan_cursor(unsigned int budget)
 
 	lockdep_assert_held(&kmmscand_mm_lock);
 
+	kmmscand_clamp_next_scan(mslot);
 	if (kmmscand_test_exit(mslot->slot.mm) ||
 	    time_before(jiffies, mslot->next_scan)) {
 		kmmscand_advance_cursor(mslot);
@@ -354,6 +517,8 @@ static bool kmmscand_should_run(void)
 
 static int kmmscand(void *none)
 {
+	unsigned int seq;
+
 	set_freezable();
 	set_user_nice(current, MAX_NICE);
 
@@ -371,8 +536,11 @@ static int kmmscand(void *none)
 		}
 		kmmscand_hotness_sync_tiers();
 		kmmscand_do_scan();
+		/* A retune ends the sleep early: see kmmscand_scan_retune() */
+		seq = READ_ONCE(kmmscand_tune_seq);
 		wait_event_freezable_timeout(kmmscand_wait,
-					     kthread_should_stop(),
+					     kthread_should_stop() ||
+					     READ_ONCE(kmmscand_tune_seq) != seq,
 			msecs_to_jiffies(READ_ONCE(kmmscand_tun.scan_sleep_ms)));
 	}
 

@@ -21,6 +21,8 @@
 
 #include "internal.h"
 
+#include <trace/events/kmmscand.h>
+
 /**
  * struct kmmscand_section - the records of one memory section
  * @nr_ready: records of this section with the ready bit set (approximate:
@@ -183,6 +185,9 @@ void kmmscand_record_access(unsigned long pfn, int nid,
 		new = kmmscand_rec_update(old, tick, threshold, nid);
 	} while (!try_cmpxchg(rec, &old, new));
 
+	trace_kmmscand_record(pfn, src, kmmscand_rec_freq(new),
+			      !kmmscand_rec_ready(old) &&
+			      kmmscand_rec_ready(new));
 	if (kmmscand_rec_ready(old) || !kmmscand_rec_ready(new)) {
 		rcu_read_unlock();
 		return;

@@ -64,7 +64,8 @@
 
 /**
  * struct kmmscand_tunables - every knob of kmmscand in one place
- * @scan_enabled: the scanner walks page tables
+ * @scan_enabled: the scanner walks page tables; the switch of the "scan"
+ *	source, in sysfs both scan_enabled and sources/scan/enabled
  * @migrate_enabled: kmmmigrated promotes ready pages
  * @scan_sleep_ms: sleep between two scanner wakes
  * @mms_to_scan: mm visits per scanner wake
@@ -77,8 +78,9 @@
  * @promote_rate_limit_mbps: promotion bandwidth limit in MB/s (0: none)
  * @target_node: forced promotion target, NUMA_NO_NODE for the heuristic
  *
- * Readers use READ_ONCE() and writers WRITE_ONCE(): the fields are
- * independent and a reader may see a mix of old and new values.
+ * Readers use READ_ONCE() and writers WRITE_ONCE(): a reader may see a
+ * mix of old and new values. Writers (sysfs.c) hold kmmscand_sysfs_mutex,
+ * which keeps scan_period_min_ms <= scan_period_max_ms.
  */
 struct kmmscand_tunables {
 	bool scan_enabled;
@@ -108,6 +110,15 @@ extern struct kmmscand_tunables kmmscand_tun;
  * @found_prev: slow-tier accesses recorded by the previous pass
  * @found_cur: slow-tier accesses recorded by the current pass so far
  * @target_nid: promotion target chosen at the end of the last pass
+ * @pid: tgid of the mm's owner when last seen, 0 if never seen; for
+ *	tracepoints only
+ * @initial: the first pass has not started yet: @next_scan is the end of
+ *	the initial scan delay
+ * @in_pass: kmmscand_scan_start was emitted for the current pass
+ * @pass_ptes: page-table entries examined by the current pass, a huge PMD
+ *	counting for the PTEs it maps
+ * @pass_young_slow: young slow-tier entries found by the current pass
+ * @pass_young_top: young top-tier anon entries found by the current pass
  *
  * The linkage is protected by kmmscand_mm_lock. Every other field is
  * only touched by the scanner thread, and only while the slot is the
@@ -123,6 +134,12 @@ struct kmmscand_mm_slot {
 	unsigned long found_prev;
 	unsigned long found_cur;
 	int target_nid;
+	pid_t pid;
+	bool initial;
+	bool in_pass;
+	unsigned long pass_ptes;
+	unsigned long pass_young_slow;
+	unsigned long pass_young_top;
 };
 
 /**
@@ -131,12 +148,14 @@ struct kmmscand_mm_slot {
  * @KMMSCAND_SCAN_BUDGET: the wake budget ran out mid-pass; the cursor stays
  * @KMMSCAND_SCAN_CONTENDED: mmap_lock was contended; the cursor moves on
  * @KMMSCAND_SCAN_EXITING: the mm has no users left; the slot is collected
+ * @KMMSCAND_SCAN_OPTOUT: the mm's level is 0; the cursor moves on
  */
 enum kmmscand_scan_result {
 	KMMSCAND_SCAN_PASS_DONE,
 	KMMSCAND_SCAN_BUDGET,
 	KMMSCAND_SCAN_CONTENDED,
 	KMMSCAND_SCAN_EXITING,
+	KMMSCAND_SCAN_OPTOUT,
 };
 
 /**
@@ -216,6 +235,8 @@ struct kmmscand_ratelimit {
 
 /* core.c */
 void kmmscand_scan_wake(void);
+void kmmscand_scan_retune(void);
+pid_t kmmscand_mm_pid(struct mm_struct *mm);
 void kmmscand_toptier_nodes(nodemask_t *mask);
 bool kmmscand_has_lowertier(nodemask_t *lower);
 bool kmmscand_node_has_headroom(int nid, void *arg);
@@ -235,6 +256,9 @@ unsigned int kmmscand_next_scan_size(unsigned int size_mb,
 				     unsigned long found_prev,
 				     unsigned long found_cur,
 				     unsigned int min_mb, unsigned int max_mb);
+unsigned int kmmscand_level_period(unsigned int period_ms, unsigned int level);
+int kmmscand_parse_uint(const char *buf, unsigned int min, unsigned int max,
+			unsigned int *val);
 int kmmscand_choose_target(const unsigned long *node_young, int nr,
 			   int pref_nid, const nodemask_t *allowed,
 			   bool (*has_headroom)(int nid, void *arg), void *arg);

@@ -23,6 +23,8 @@
 #include "../internal.h"
 #include "internal.h"
 
+#include <trace/events/kmmscand.h>
+
 /*
  * One global kmmmigrated: the scanner, its only producer today, is a
  * single thread too, one thread makes one global rate limit exact without
@@ -104,6 +106,8 @@ static void kmmscand_flush_batch(struct kmmscand_batch *b)
 
 	migrate_misplaced_folio_batch(&b->folios, b->dst_nid, MR_KMMSCAND,
 				      &nr_succeeded);
+	trace_kmmscand_migrate_batch(b->src_nid, b->dst_nid, b->nr_pages,
+				     nr_succeeded);
 	if (nr_succeeded) {
 		struct lruvec *lruvec;
 
@@ -209,20 +213,26 @@ static bool kmmscand_promote_one(struct kmmscand_migrate_state *ms,
 	/* Only a folio's head pfn is recorded; a tail means it was split. */
 	if (unlikely(page_folio(page) != folio || folio_pfn(folio) != pfn))
 		goto put;
+	src_nid = folio_nid(folio);
 	if (!folio_test_lru(folio)) {
 		count_vm_event(KMMSCAND_PROMOTE_FAIL_ISOLATE);
+		trace_kmmscand_migrate(pfn, src_nid, NUMA_NO_NODE,
+				       KMMSCAND_MIGRATE_FAIL_ISOLATE);
 		goto put;
 	}
-	src_nid = folio_nid(folio);
 	if (node_isset(src_nid, ms->toptier))
 		goto put;
 	if (!kmmscand_rec_fresh(rec, tick)) {
 		count_vm_event(KMMSCAND_PROMOTE_SKIP_COLD);
+		trace_kmmscand_migrate(pfn, src_nid, NUMA_NO_NODE,
+				       KMMSCAND_MIGRATE_SKIP_COLD);
 		goto put;
 	}
 	dst_nid = kmmscand_resolve_target(ms, rec, src_nid);
 	if (dst_nid == NUMA_NO_NODE) {
 		count_vm_event(KMMSCAND_PROMOTE_SKIP_POLICY);
+		trace_kmmscand_migrate(pfn, src_nid, NUMA_NO_NODE,
+				       KMMSCAND_MIGRATE_SKIP_POLICY);
 		goto put;
 	}
 
@@ -233,12 +243,16 @@ static bool kmmscand_promote_one(struct kmmscand_migrate_state *ms,
 		/* Let demotion make room, as the NUMA tiering mode does. */
 		kmmscand_wake_kswapd(ms, dst_nid, folio_order(folio));
 		count_vm_event(KMMSCAND_PROMOTE_SKIP_HEADROOM);
+		trace_kmmscand_migrate(pfn, src_nid, dst_nid,
+				       KMMSCAND_MIGRATE_SKIP_HEADROOM);
 		goto put;
 	}
 	if (!kmmscand_ratelimit_take(&ms->rl, nr,
 				     READ_ONCE(kmmscand_tun.promote_rate_limit_mbps),
 				     jiffies)) {
 		count_vm_event(KMMSCAND_PROMOTE_SKIP_RATELIMIT);
+		trace_kmmscand_migrate(pfn, src_nid, dst_nid,
+				       KMMSCAND_MIGRATE_SKIP_RATELIMIT);
 		ret = false;
 		goto put;
 	}
@@ -250,8 +264,11 @@ static bool kmmscand_promote_one(struct kmmscand_migrate_state *ms,
 	 */
 	if (migrate_misplaced_folio_prepare(folio, NULL, dst_nid)) {
 		count_vm_event(KMMSCAND_PROMOTE_FAIL_ISOLATE);
+		trace_kmmscand_migrate(pfn, src_nid, dst_nid,
+				       KMMSCAND_MIGRATE_FAIL_ISOLATE);
 		goto put;
 	}
+	trace_kmmscand_migrate(pfn, src_nid, dst_nid, KMMSCAND_MIGRATE_QUEUED);
 	folio_put(folio);
 	kmmscand_batch_add(b, folio, src_nid, dst_nid);
 	return true;

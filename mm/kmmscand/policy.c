@@ -8,6 +8,7 @@
 
 #include <linux/jiffies.h>
 #include <linux/kernel.h>
+#include <linux/kstrtox.h>
 #include <linux/math64.h>
 #include <linux/minmax.h>
 #include <linux/nodemask.h>
@@ -86,6 +87,69 @@ unsigned int kmmscand_next_scan_size(unsigned int size_mb,
 		size /= 2;
 
 	return clamp_t(u64, size, min_mb, max(min_mb, max_mb));
+}
+
+/*
+ * DOC: Per-mm level
+ *
+ * prctl(PR_SET_MEMSCAN) gives an mm a level, 1..10 when it is scanned
+ * (0 opts it out and never gets here). The level scales the adaptive
+ * period once it has been clamped to [scan_period_min_ms,
+ * scan_period_max_ms]: effective = period * 2^((5 - level) / 2), a factor
+ * of sqrt(2) per step. The factors are kept as x/16 fixed point, rounded
+ * to the nearest sixteenth:
+ *
+ *   level    1   2   3   4   5   6   7   8   9   10
+ *   x/16    64  45  32  23  16  11   8   6   4    3
+ *   factor   4 2.8   2 1.4   1 .69  .5 .38 .25  .19
+ *
+ * Level 10 is 3/16, about period / 5.3 (2^-2.5 would be period / 5.66).
+ */
+static const u8 kmmscand_level_factor[KMMSCAND_LEVEL_MAX] = {
+	64, 45, 32, 23, 16, 11, 8, 6, 4, 3
+};
+
+/**
+ * kmmscand_level_period - scale a scan period by an mm's level
+ * @period_ms: the adaptive period, already clamped to its bounds
+ * @level: the mm's level, 1..KMMSCAND_LEVEL_MAX
+ *
+ * Return: the period to wait before the mm's next pass, at least 1 ms;
+ * @period_ms itself for a level outside 1..KMMSCAND_LEVEL_MAX.
+ */
+unsigned int kmmscand_level_period(unsigned int period_ms, unsigned int level)
+{
+	u64 period;
+
+	if (level < 1 || level > KMMSCAND_LEVEL_MAX)
+		return period_ms;
+	period = (u64)period_ms * kmmscand_level_factor[level - 1] / 16;
+	return clamp_t(u64, period, 1, UINT_MAX);
+}
+
+/**
+ * kmmscand_parse_uint - parse a sysfs value and check its range
+ * @buf: the text written, base 10, an optional trailing newline
+ * @min: smallest valid value
+ * @max: largest valid value
+ * @val: out: the value; left untouched on error
+ *
+ * Return: 0, the kstrtouint() error as is (-EINVAL for malformed text,
+ * -ERANGE for overflow), or -EINVAL when out of [@min, @max].
+ */
+int kmmscand_parse_uint(const char *buf, unsigned int min, unsigned int max,
+			unsigned int *val)
+{
+	unsigned int v;
+	int err;
+
+	err = kstrtouint(buf, 10, &v);
+	if (err)
+		return err;
+	if (v < min || v > max)
+		return -EINVAL;
+	*val = v;
+	return 0;
 }
 
 static unsigned long kmmscand_young_of(const unsigned long *node_young,

@@ -23,6 +23,8 @@
 
 #include "internal.h"
 
+#include <trace/events/kmmscand.h>
+
 /* A callback's "stop the walk here" value; priv->next_addr says where. */
 #define KMMSCAND_WALK_STOP	1
 
@@ -31,6 +33,7 @@
  * @node_young: the cursor's per-node young top-tier anon counts
  * @toptier: top-tier memory nodes, snapshot taken at the visit's start
  * @owner_nodes: nodes allowed by the task mempolicy of the mm's owner
+ * @owner_pid: tgid of the mm's owner, 0 if none
  * @target_nid: promotion target of the mm for this visit, or NUMA_NO_NODE
  * @record_ok: the current VMA's placement rules allow @target_nid
  * @last_folio: last folio reported, to report a PTE-mapped large folio
@@ -55,6 +58,7 @@ struct kmmscand_walk {
 	unsigned long *node_young;
 	nodemask_t toptier;
 	nodemask_t owner_nodes;
+	pid_t owner_pid;
 	int target_nid;
 	bool record_ok;
 	struct folio *last_folio;
@@ -366,6 +370,7 @@ static int kmmscand_owner_rules(struct mm_struct *mm,
 	rcu_read_lock();
 	owner = rcu_dereference(mm->owner);
 	if (owner) {
+		priv->owner_pid = task_tgid_nr(owner);
 		task_nid = cpu_to_node(task_cpu(owner));
 		*cpuset_nodes = cpuset_mems_allowed(owner);
 		task_lock(owner);
@@ -379,8 +384,14 @@ static int kmmscand_owner_rules(struct mm_struct *mm,
 	return task_nid;
 }
 
-static void kmmscand_count_batch(struct kmmscand_walk *priv)
+static void kmmscand_count_batch(struct kmmscand_mm_slot *mslot,
+				 struct kmmscand_walk *priv)
 {
+	mslot->pass_ptes += priv->nr_pte +
+			    priv->nr_pmd * (PMD_SIZE >> PAGE_SHIFT);
+	mslot->pass_young_slow += priv->nr_young_slow;
+	mslot->pass_young_top += priv->nr_young_top;
+
 	count_vm_events(KMMSCAND_VMA_SCANS, priv->nr_vma);
 	count_vm_events(KMMSCAND_PTE_SCANNED, priv->nr_pte);
 	count_vm_events(KMMSCAND_PMD_SCANNED, priv->nr_pmd);
@@ -395,13 +406,47 @@ static void kmmscand_count_batch(struct kmmscand_walk *priv)
 	priv->nr_skip_policy = 0;
 }
 
-/* End of a pass: adapt the period and size, choose the next target. */
+/*
+ * Close the current pass. The next one resumes at scan_addr: a pass that
+ * ended after scan_size continues where it stopped.
+ */
+static void kmmscand_reset_pass(struct kmmscand_mm_slot *mslot)
+{
+	mslot->pass_bytes = 0;
+	mslot->found_cur = 0;
+	mslot->initial = false;
+	mslot->in_pass = false;
+	mslot->pass_ptes = 0;
+	mslot->pass_young_slow = 0;
+	mslot->pass_young_top = 0;
+}
+
+/*
+ * The mm opted out (level 0): do not walk it, and look again after the
+ * longest period, so that the pass not made is counted once per period.
+ */
+static void kmmscand_optout(struct kmmscand_mm_slot *mslot)
+{
+	unsigned int max_ms = READ_ONCE(kmmscand_tun.scan_period_max_ms);
+
+	kmmscand_reset_pass(mslot);
+	mslot->next_scan = jiffies + msecs_to_jiffies(max_ms);
+	count_vm_event(KMMSCAND_MM_OPTOUT);
+}
+
+/*
+ * End of a pass: adapt the period and size, choose the next target. The
+ * adaptive period stays within its bounds; the mm's level scales only the
+ * wait before the next pass.
+ */
 static void kmmscand_end_pass(struct kmmscand_mm_slot *mslot,
 			      struct kmmscand_walk *priv,
-			      const nodemask_t *allowed, int task_nid)
+			      const nodemask_t *allowed, int task_nid,
+			      unsigned int level)
 {
 	unsigned int min_ms = READ_ONCE(kmmscand_tun.scan_period_min_ms);
 	unsigned int max_ms = READ_ONCE(kmmscand_tun.scan_period_max_ms);
+	unsigned int wait_ms;
 
 	mslot->scan_period_ms =
 		kmmscand_next_scan_period(mslot->scan_period_ms,
@@ -412,16 +457,20 @@ static void kmmscand_end_pass(struct kmmscand_mm_slot *mslot,
 					mslot->found_prev, mslot->found_cur,
 					KMMSCAND_SCAN_SIZE_MB_MIN,
 					KMMSCAND_SCAN_SIZE_MB_MAX);
+	wait_ms = kmmscand_level_period(mslot->scan_period_ms, level);
 	mslot->found_prev = mslot->found_cur;
-	mslot->found_cur = 0;
-	mslot->pass_bytes = 0;
-	mslot->next_scan = jiffies + msecs_to_jiffies(mslot->scan_period_ms);
+	mslot->next_scan = jiffies + msecs_to_jiffies(wait_ms);
 	mslot->target_nid = kmmscand_choose_target(priv->node_young,
 						   nr_node_ids, task_nid,
 						   allowed,
 						   kmmscand_node_has_headroom,
 						   NULL);
 	count_vm_event(KMMSCAND_MM_SCANS);
+	trace_kmmscand_scan_end(mslot->pid, mslot->pass_ptes,
+				mslot->pass_young_slow, mslot->pass_young_top,
+				wait_ms, mslot->scan_size_mb,
+				mslot->target_nid, level);
+	kmmscand_reset_pass(mslot);
 }
 
 /**
@@ -449,6 +498,7 @@ enum kmmscand_scan_result kmmscand_scan_mm(struct kmmscand_mm_slot *mslot,
 	};
 	enum kmmscand_scan_result result;
 	nodemask_t allowed = NODE_MASK_ALL;
+	unsigned int level;
 	u64 size;
 	int task_nid, ret;
 
@@ -456,8 +506,17 @@ enum kmmscand_scan_result kmmscand_scan_mm(struct kmmscand_mm_slot *mslot,
 	if (kmmscand_test_exit(mm))
 		return KMMSCAND_SCAN_EXITING;
 
+	level = kmmscand_mm_level(mm);
+	if (level == KMMSCAND_LEVEL_OFF) {
+		kmmscand_optout(mslot);
+		return KMMSCAND_SCAN_OPTOUT;
+	}
+
 	/* Policy inputs, outside mmap_lock: they only need to be recent. */
 	task_nid = kmmscand_owner_rules(mm, &priv, &allowed);
+	/* Keep the last owner: at exit the mm usually has none left. */
+	if (priv.owner_pid)
+		mslot->pid = priv.owner_pid;
 	kmmscand_toptier_nodes(&priv.toptier);
 	nodes_and(allowed, allowed, priv.toptier);
 	priv.target_nid = READ_ONCE(kmmscand_tun.target_node);
@@ -476,6 +535,11 @@ enum kmmscand_scan_result kmmscand_scan_mm(struct kmmscand_mm_slot *mslot,
 		return KMMSCAND_SCAN_CONTENDED;
 	}
 
+	if (!mslot->in_pass) {
+		mslot->in_pass = true;
+		mslot->initial = false;
+		trace_kmmscand_scan_start(mslot->pid, mslot->scan_addr);
+	}
 	size = (u64)mslot->scan_size_mb << 20;
 	for (;;) {
 		if (kmmscand_test_exit(mm)) {
@@ -493,7 +557,7 @@ enum kmmscand_scan_result kmmscand_scan_mm(struct kmmscand_mm_slot *mslot,
 		ret = walk_page_range(mm, mslot->scan_addr, ULONG_MAX,
 				      &kmmscand_walk_ops, &priv);
 		kmmscand_flush_pending(&priv);
-		kmmscand_count_batch(&priv);
+		kmmscand_count_batch(mslot, &priv);
 
 		*progress += priv.work + 1;
 		mslot->pass_bytes += priv.bytes;
@@ -528,6 +592,6 @@ enum kmmscand_scan_result kmmscand_scan_mm(struct kmmscand_mm_slot *mslot,
 	mmap_read_unlock(mm);
 
 	if (result == KMMSCAND_SCAN_PASS_DONE)
-		kmmscand_end_pass(mslot, &priv, &allowed, task_nid);
+		kmmscand_end_pass(mslot, &priv, &allowed, task_nid, level);
 	return result;
 }

@@ -217,6 +217,66 @@ static void kmmscand_ratelimit_odd(struct kunit *test)
 							 now + HZ / 2));
 }
 
+static void kmmscand_level_scales_period(struct kunit *test)
+{
+	static const unsigned int want[] = {
+		8000, 5625, 4000, 2875, 2000, 1375, 1000, 750, 500, 375
+	};
+	unsigned int level;
+
+	/* level 5 is neutral; each step is about sqrt(2) */
+	for (level = 1; level <= KMMSCAND_LEVEL_MAX; level++)
+		KUNIT_EXPECT_EQ_MSG(test, kmmscand_level_period(2000, level),
+				    want[level - 1], "level %u", level);
+	/* out-of-range levels leave the period alone */
+	KUNIT_EXPECT_EQ(test, kmmscand_level_period(2000, 0), 2000U);
+	KUNIT_EXPECT_EQ(test, kmmscand_level_period(2000, 11), 2000U);
+	/* never 0, no overflow at the largest bounds */
+	KUNIT_EXPECT_EQ(test, kmmscand_level_period(1, 10), 1U);
+	KUNIT_EXPECT_EQ(test, kmmscand_level_period(600000, 1), 2400000U);
+	KUNIT_EXPECT_EQ(test, kmmscand_level_period(UINT_MAX, 1), UINT_MAX);
+}
+
+static void kmmscand_level_monotonic(struct kunit *test)
+{
+	unsigned int level;
+
+	for (level = 2; level <= KMMSCAND_LEVEL_MAX; level++)
+		KUNIT_EXPECT_LT(test, kmmscand_level_period(5000, level),
+				kmmscand_level_period(5000, level - 1));
+}
+
+static void kmmscand_parse_uint_range(struct kunit *test)
+{
+	unsigned int v = 42;
+
+	KUNIT_EXPECT_EQ(test, kmmscand_parse_uint("100\n", 100, 600000, &v), 0);
+	KUNIT_EXPECT_EQ(test, v, 100U);
+	KUNIT_EXPECT_EQ(test, kmmscand_parse_uint("600000", 100, 600000, &v),
+			0);
+	KUNIT_EXPECT_EQ(test, v, 600000U);
+	/* base 10 only: a leading 0 is not octal */
+	KUNIT_EXPECT_EQ(test, kmmscand_parse_uint("0100", 1, 1000, &v), 0);
+	KUNIT_EXPECT_EQ(test, v, 100U);
+
+	/* errors leave the value alone */
+	v = 42;
+	KUNIT_EXPECT_EQ(test, kmmscand_parse_uint("99", 100, 600000, &v),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, kmmscand_parse_uint("600001", 100, 600000, &v),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, kmmscand_parse_uint("0", 1, 7, &v), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kmmscand_parse_uint("-1", 0, 10, &v), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kmmscand_parse_uint("abc", 0, 10, &v), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kmmscand_parse_uint("", 0, 10, &v), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kmmscand_parse_uint("5 5", 0, 10, &v), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kmmscand_parse_uint("0x10", 0, 100, &v),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, kmmscand_parse_uint("4294967296", 0, UINT_MAX,
+						  &v), -ERANGE);
+	KUNIT_EXPECT_EQ(test, v, 42U);
+}
+
 static struct kunit_case kmmscand_policy_cases[] = {
 	KUNIT_CASE(kmmscand_period_found_shortens),
 	KUNIT_CASE(kmmscand_period_none_lengthens),
@@ -229,6 +289,9 @@ static struct kunit_case kmmscand_policy_cases[] = {
 	KUNIT_CASE(kmmscand_ratelimit_burst),
 	KUNIT_CASE(kmmscand_ratelimit_refill),
 	KUNIT_CASE(kmmscand_ratelimit_odd),
+	KUNIT_CASE(kmmscand_level_scales_period),
+	KUNIT_CASE(kmmscand_level_monotonic),
+	KUNIT_CASE(kmmscand_parse_uint_range),
 	{}
 };
 

@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kmmscand tracepoints: mm registration, scan passes, access records,
+ * promotion decisions and batches, and tuning changes.
+ *
+ * Only mm/kmmscand/ includes this header, and mm/kmmscand/ is only built
+ * with CONFIG_KMMSCAND: without it, the kmmscand events do not exist.
+ */
+#undef TRACE_SYSTEM
+#define TRACE_SYSTEM kmmscand
+
+#if !defined(_TRACE_KMMSCAND_H) || defined(TRACE_HEADER_MULTI_READ)
+#define _TRACE_KMMSCAND_H
+
+#include <linux/kmmscand.h>
+#include <linux/tracepoint.h>
+
+TRACE_DEFINE_ENUM(KMMSCAND_SRC_SCAN);
+TRACE_DEFINE_ENUM(KMMSCAND_SRC_IBS);
+TRACE_DEFINE_ENUM(KMMSCAND_SRC_SPE);
+TRACE_DEFINE_ENUM(KMMSCAND_SRC_HINTFAULT);
+
+TRACE_DEFINE_ENUM(KMMSCAND_MIGRATE_QUEUED);
+TRACE_DEFINE_ENUM(KMMSCAND_MIGRATE_SKIP_COLD);
+TRACE_DEFINE_ENUM(KMMSCAND_MIGRATE_SKIP_POLICY);
+TRACE_DEFINE_ENUM(KMMSCAND_MIGRATE_SKIP_HEADROOM);
+TRACE_DEFINE_ENUM(KMMSCAND_MIGRATE_SKIP_RATELIMIT);
+TRACE_DEFINE_ENUM(KMMSCAND_MIGRATE_FAIL_ISOLATE);
+
+/*
+ * The {value, "name"} tables of __print_symbolic(); TRACE_DEFINE_ENUM()
+ * above exports the values to user space. checkpatch reports these lists
+ * as COMPLEX_MACRO, as it does for every EM()/EMe() table.
+ */
+#undef EM
+#undef EMe
+#define EM(a, b)	{a, b},
+#define EMe(a, b)	{a, b}
+
+#define KMMSCAND_SOURCES				\
+	EM(KMMSCAND_SRC_SCAN, "scan")			\
+	EM(KMMSCAND_SRC_IBS, "ibs")			\
+	EM(KMMSCAND_SRC_SPE, "spe")			\
+	EMe(KMMSCAND_SRC_HINTFAULT, "hintfault")
+
+#define KMMSCAND_MIGRATE_RESULTS				\
+	EM(KMMSCAND_MIGRATE_QUEUED, "queued")			\
+	EM(KMMSCAND_MIGRATE_SKIP_COLD, "skip_cold")		\
+	EM(KMMSCAND_MIGRATE_SKIP_POLICY, "skip_policy")		\
+	EM(KMMSCAND_MIGRATE_SKIP_HEADROOM, "skip_headroom")	\
+	EM(KMMSCAND_MIGRATE_SKIP_RATELIMIT, "skip_ratelimit")	\
+	EMe(KMMSCAND_MIGRATE_FAIL_ISOLATE, "fail_isolate")
+
+/*
+ * An mm joins or leaves kmmscand. pid: tgid of the mm's owner; 0 when
+ * unknown (a child being forked has no pid yet, and kernels without
+ * CONFIG_MEMCG have no mm owner).
+ */
+DECLARE_EVENT_CLASS(kmmscand_mm_class,
+		    TP_PROTO(pid_t pid),
+		    TP_ARGS(pid),
+		    TP_STRUCT__entry(__field(pid_t, pid)),
+		    TP_fast_assign(__entry->pid = pid;),
+		    TP_printk("pid=%d", __entry->pid)
+);
+
+DEFINE_EVENT(kmmscand_mm_class, kmmscand_mm_register,
+	     TP_PROTO(pid_t pid),
+	     TP_ARGS(pid)
+);
+
+/* At exit the owner is gone: pid is the last owner the scanner saw. */
+DEFINE_EVENT(kmmscand_mm_class, kmmscand_mm_unregister,
+	     TP_PROTO(pid_t pid),
+	     TP_ARGS(pid)
+);
+
+/* A pass over (part of) an mm starts at address start. */
+TRACE_EVENT(kmmscand_scan_start,
+	    TP_PROTO(pid_t pid, unsigned long start),
+	    TP_ARGS(pid, start),
+	    TP_STRUCT__entry(__field(pid_t, pid)
+			     __field(unsigned long, start)),
+	    TP_fast_assign(__entry->pid = pid;
+			   __entry->start = start;),
+	    TP_printk("pid=%d start=0x%lx", __entry->pid, __entry->start)
+);
+
+/*
+ * A pass ended: what it saw, and the resulting period (after the level's
+ * scaling), size and promotion target of the mm's next pass. ptes counts
+ * a huge PMD as the PTEs it maps.
+ */
+TRACE_EVENT(kmmscand_scan_end,
+	    TP_PROTO(pid_t pid, unsigned long ptes, unsigned long young_slow,
+		     unsigned long young_top, unsigned int period_ms,
+		     unsigned int size_mb, int target_nid, unsigned int level),
+	    TP_ARGS(pid, ptes, young_slow, young_top, period_ms, size_mb,
+		    target_nid, level),
+	    TP_STRUCT__entry(__field(pid_t, pid)
+			     __field(unsigned long, ptes)
+			     __field(unsigned long, young_slow)
+			     __field(unsigned long, young_top)
+			     __field(unsigned int, period_ms)
+			     __field(unsigned int, size_mb)
+			     __field(int, target_nid)
+			     __field(unsigned int, level)),
+	    TP_fast_assign(__entry->pid = pid;
+			   __entry->ptes = ptes;
+			   __entry->young_slow = young_slow;
+			   __entry->young_top = young_top;
+			   __entry->period_ms = period_ms;
+			   __entry->size_mb = size_mb;
+			   __entry->target_nid = target_nid;
+			   __entry->level = level;),
+	    TP_printk("pid=%d ptes=%lu young_slow=%lu young_top=%lu next_period_ms=%u scan_size_mb=%u target_nid=%d level=%u",
+		      __entry->pid, __entry->ptes, __entry->young_slow,
+		      __entry->young_top, __entry->period_ms,
+		      __entry->size_mb, __entry->target_nid, __entry->level)
+);
+
+/* An access was recorded; ready: this access made the page ready. */
+TRACE_EVENT(kmmscand_record,
+	    TP_PROTO(unsigned long pfn, enum kmmscand_source src,
+		     unsigned int freq, bool ready),
+	    TP_ARGS(pfn, src, freq, ready),
+	    TP_STRUCT__entry(__field(unsigned long, pfn)
+			     __field(unsigned int, src)
+			     __field(unsigned int, freq)
+			     __field(bool, ready)),
+	    TP_fast_assign(__entry->pfn = pfn;
+			   __entry->src = src;
+			   __entry->freq = freq;
+			   __entry->ready = ready;),
+	    TP_printk("pfn=0x%lx source=%s freq=%u ready=%d", __entry->pfn,
+		      __print_symbolic(__entry->src, KMMSCAND_SOURCES),
+		      __entry->freq, __entry->ready)
+);
+
+/*
+ * kmmmigrated's decision for one ready folio; to_nid is NUMA_NO_NODE (-1)
+ * when the decision came before a target was chosen.
+ */
+TRACE_EVENT(kmmscand_migrate,
+	    TP_PROTO(unsigned long pfn, int from_nid, int to_nid,
+		     enum kmmscand_migrate_result result),
+	    TP_ARGS(pfn, from_nid, to_nid, result),
+	    TP_STRUCT__entry(__field(unsigned long, pfn)
+			     __field(int, from_nid)
+			     __field(int, to_nid)
+			     __field(unsigned int, result)),
+	    TP_fast_assign(__entry->pfn = pfn;
+			   __entry->from_nid = from_nid;
+			   __entry->to_nid = to_nid;
+			   __entry->result = result;),
+	    TP_printk("pfn=0x%lx from_nid=%d to_nid=%d result=%s",
+		      __entry->pfn, __entry->from_nid, __entry->to_nid,
+		      __print_symbolic(__entry->result,
+				       KMMSCAND_MIGRATE_RESULTS))
+);
+
+/* One migrate_pages() batch completed. */
+TRACE_EVENT(kmmscand_migrate_batch,
+	    TP_PROTO(int from_nid, int to_nid, unsigned int nr_pages,
+		     unsigned int nr_succeeded),
+	    TP_ARGS(from_nid, to_nid, nr_pages, nr_succeeded),
+	    TP_STRUCT__entry(__field(int, from_nid)
+			     __field(int, to_nid)
+			     __field(unsigned int, nr_pages)
+			     __field(unsigned int, nr_succeeded)),
+	    TP_fast_assign(__entry->from_nid = from_nid;
+			   __entry->to_nid = to_nid;
+			   __entry->nr_pages = nr_pages;
+			   __entry->nr_succeeded = nr_succeeded;),
+	    TP_printk("from_nid=%d to_nid=%d nr_pages=%u nr_succeeded=%u",
+		      __entry->from_nid, __entry->to_nid, __entry->nr_pages,
+		      __entry->nr_succeeded)
+);
+
+/* A sysfs knob was written; knob is its path below kmmscand/. */
+TRACE_EVENT(kmmscand_tune,
+	    TP_PROTO(const char *knob, long old, long new),
+	    TP_ARGS(knob, old, new),
+	    TP_STRUCT__entry(__string(knob, knob)
+			     __field(long, old)
+			     __field(long, new)),
+	    TP_fast_assign(__assign_str(knob);
+			   __entry->old = old;
+			   __entry->new = new;),
+	    TP_printk("knob=%s old=%ld new=%ld", __get_str(knob),
+		      __entry->old, __entry->new)
+);
+
+#endif /* _TRACE_KMMSCAND_H */
+
+/* This part must be outside protection */
+#include <trace/define_trace.h>
