@@ -42,5 +42,13 @@ awk '/^kmmscand_/ { print $1, $2 }' /proc/vmstat | while read -r name val; do
 	[ "$val" != "${old:-0}" ] && printf '%-34s +%s\n' "$name" $((val - ${old:-0}))
 done
 grep '^pgpromote_success ' /proc/vmstat
-echo "kmmscand CPU: $(awk '{ printf "%.2f s", ($14 + $15) / 100 }' /proc/$(pgrep -x kmmscand)/stat 2>/dev/null), kmmmigrated CPU: $(awk '{ printf "%.2f s", ($14 + $15) / 100 }' /proc/$(pgrep -x kmmmigrated)/stat 2>/dev/null) (since boot)"
+# CPU time of a kernel thread since boot, from /proc/<pid>/stat (USER_HZ).
+kthread_cpu() {
+	for st in /proc/[0-9]*/stat; do
+		read -r _ comm _ < "$st" 2>/dev/null
+		[ "$comm" = "($1)" ] && awk '{ printf "%.2f s", ($14 + $15) / 100 }' "$st" && return
+	done
+	echo "?"
+}
+echo "kmmscand CPU $(kthread_cpu kmmscand), kmmmigrated CPU $(kthread_cpu kmmmigrated) (since boot)"
 tail -1 /tmp/demo.log

@@ -53,7 +53,7 @@ static inline void kmmscand_restore(struct knob_save *s)
 /* CPU time (user + system) of the kernel thread named comm, or -1. */
 static inline double kthread_cpu_s(const char *comm)
 {
-	char path[64], buf[512], *p;
+	char path[300], buf[512], *p;
 	unsigned long utime, stime;
 	struct dirent *d;
 	double cpu = -1;

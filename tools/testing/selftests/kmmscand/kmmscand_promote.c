@@ -31,6 +31,14 @@ FIXTURE_TEARDOWN(promote)
 	kmmscand_restore(&self->saved);
 }
 
+static const char * const promotion_path[] = {
+	"kmmscand_mm_scans", "kmmscand_vma_scans", "kmmscand_pte_scanned",
+	"kmmscand_young_slowtier", "kmmscand_record_scan", "kmmscand_pages_ready",
+	"kmmscand_promoted",
+};
+
+#define NR_PATH	(sizeof(promotion_path) / sizeof(promotion_path[0]))
+
 /*
  * a) a hot buffer on node1 is >= 99% on node0 within 60 s, and
  * b) a buffer touched once and then left alone stays where it is.
@@ -41,8 +49,12 @@ TEST_F_TIMEOUT(promote, hot_promoted_cold_stays, 120)
 	long long pgpromote = vmstat("pgpromote_success");
 	struct goal goal = { .nid = 0, .pct = 99.0 };
 	double took, cpu_scan, cpu_migrate;
+	long long path_before[NR_PATH];
 	char *hot, *cold;
+	unsigned int i;
 
+	for (i = 0; i < NR_PATH; i++)
+		path_before[i] = vmstat(promotion_path[i]);
 	cold = alloc_on_node(HOT_SIZE, 1, false);
 	hot = alloc_on_node(HOT_SIZE, 1, false);
 	ASSERT_NE(NULL, hot);
@@ -66,6 +78,10 @@ TEST_F_TIMEOUT(promote, hot_promoted_cold_stays, 120)
 	/* Our promotions show in our counter and in the standard one. */
 	EXPECT_GE(vmstat("kmmscand_promoted") - promoted, (long long)(HOT_SIZE / PAGE_SZ) * 99 / 100);
 	EXPECT_GE(vmstat("pgpromote_success") - pgpromote, (long long)(HOT_SIZE / PAGE_SZ) * 99 / 100);
+	/* Every counter on the way from a scan to a promotion moved. */
+	for (i = 0; i < NR_PATH; i++)
+		EXPECT_GT(vmstat(promotion_path[i]), path_before[i])
+			TH_LOG("%s did not move", promotion_path[i]);
 	munmap(hot, HOT_SIZE);
 	munmap(cold, HOT_SIZE);
 }
