@@ -100,9 +100,10 @@ fi
 cmdline="console=ttyS0 loglevel=5 panic=-1 lab.topo=$TOPO $APPEND"
 qemu=(qemu-system-x86_64 -machine q35,hmat=on "${accel[@]}" -smp "$SMP" -m "${MEM}M"
       "${numa[@]}" -kernel "$KERNEL" -initrd "$INITRD" -append "$cmdline"
-      -no-reboot -display none -nodefaults -serial stdio -monitor none)
+      -no-reboot -display none -nodefaults -monitor none)
 
 if [ $INTERACTIVE = 1 ]; then
-	exec "${qemu[@]}"
+	# The console multiplexed with QEMU's monitor: Ctrl-A X quits.
+	exec "${qemu[@]}" -serial mon:stdio
 fi
-exec timeout --foreground -k 10 "$TIMEOUT" "${qemu[@]}" < /dev/null
+exec timeout --foreground -k 10 "$TIMEOUT" "${qemu[@]}" -serial stdio < /dev/null
