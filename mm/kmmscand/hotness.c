@@ -167,7 +167,6 @@ void kmmscand_record_access(unsigned long pfn, int nid,
 
 	if (WARN_ON_ONCE((unsigned int)src >= KMMSCAND_NR_SOURCES))
 		return;
-	count_vm_event(KMMSCAND_RECORD_SCAN + src);
 
 	tick = kmmscand_tick(now, READ_ONCE(kmmscand_tun.hot_window_ms));
 	threshold = READ_ONCE(kmmscand_tun.hot_threshold);
@@ -179,6 +178,8 @@ void kmmscand_record_access(unsigned long pfn, int nid,
 		count_vm_event(KMMSCAND_RECORD_DROPPED);
 		return;
 	}
+	/* Per source, what was recorded: dropped reports are counted above. */
+	count_vm_event(KMMSCAND_RECORD_SCAN + src);
 	rec = &sec->rec[pfn & (PAGES_PER_SECTION - 1)];
 	old = READ_ONCE(*rec);
 	do {
