@@ -112,7 +112,7 @@ apply_patches() {
 				[ -f "$f" ] && printf '%s %s %s\n' "$(sha256sum < "$f" | cut -c1-64)" "$(stat -c %Y "$f")" "$f"
 			done > "$saved"
 		if [ -n "$(quilt applied 2>/dev/null)" ]; then
-			quilt pop -a -q >/dev/null || die "could not unapply the previous series (quilt pop -a in $tree)"
+			quilt pop -a -f -q >/dev/null || die "could not unapply the previous series (quilt pop -a -f in $tree)"
 		fi
 	fi
 	rm -f .lab-patches-stamp
