@@ -16,16 +16,13 @@ struct seq_file;
 /**
  * enum kmmscand_source - where an access report comes from
  * @KMMSCAND_SRC_SCAN: the kmmscand page-table scanner (Accessed bits)
- * @KMMSCAND_SRC_IBS: AMD IBS op samples
- * @KMMSCAND_SRC_SPE: Arm SPE samples
- * @KMMSCAND_SRC_HINTFAULT: NUMA balancing hint faults
  * @KMMSCAND_NR_SOURCES: number of sources
+ *
+ * Each source has a kmmscand_record_<source> vmstat counter, in the same
+ * order, and a directory in /sys/kernel/mm/kmmscand/sources/.
  */
 enum kmmscand_source {
 	KMMSCAND_SRC_SCAN,
-	KMMSCAND_SRC_IBS,
-	KMMSCAND_SRC_SPE,
-	KMMSCAND_SRC_HINTFAULT,
 	KMMSCAND_NR_SOURCES
 };
 
@@ -33,7 +30,6 @@ enum kmmscand_source {
  * enum kmmscand_migrate_result - what kmmmigrated decided for one folio
  * @KMMSCAND_MIGRATE_QUEUED: isolated and added to a migration batch
  * @KMMSCAND_MIGRATE_SKIP_COLD: its last access fell out of the window
- * @KMMSCAND_MIGRATE_SKIP_POLICY: no top-tier node is allowed for it
  * @KMMSCAND_MIGRATE_SKIP_HEADROOM: the target node lacks free memory
  * @KMMSCAND_MIGRATE_SKIP_RATELIMIT: the promotion rate limit was reached
  * @KMMSCAND_MIGRATE_FAIL_ISOLATE: it could not be taken off the LRU
@@ -43,10 +39,39 @@ enum kmmscand_source {
 enum kmmscand_migrate_result {
 	KMMSCAND_MIGRATE_QUEUED,
 	KMMSCAND_MIGRATE_SKIP_COLD,
-	KMMSCAND_MIGRATE_SKIP_POLICY,
 	KMMSCAND_MIGRATE_SKIP_HEADROOM,
 	KMMSCAND_MIGRATE_SKIP_RATELIMIT,
 	KMMSCAND_MIGRATE_FAIL_ISOLATE,
+};
+
+/**
+ * enum kmmscand_target_rule - which rule chose a promotion target
+ * @KMMSCAND_TARGET_NONE: no target (no top-tier node allowed)
+ * @KMMSCAND_TARGET_FORCED: the target_node tunable
+ * @KMMSCAND_TARGET_ONLY: the only top-tier node allowed
+ * @KMMSCAND_TARGET_YOUNG: the node holding most of the mm's young
+ *	top-tier anon pages
+ * @KMMSCAND_TARGET_TASK: the node the mm's owner runs on
+ * @KMMSCAND_TARGET_FIRST: the first allowed node, for want of a better one
+ * @KMMSCAND_TARGET_HEADROOM: the node chosen by one of the rules above
+ *	lacked headroom; the best allowed node that has some
+ * @KMMSCAND_TARGET_HINT: the target the scanner stored in the record
+ * @KMMSCAND_TARGET_NEAREST: no hint in the record; the top-tier node
+ *	nearest to the page
+ *
+ * The scanner's choice per mm is reported by kmmscand_scan_end, the
+ * migrator's per folio by kmmscand_migrate.
+ */
+enum kmmscand_target_rule {
+	KMMSCAND_TARGET_NONE,
+	KMMSCAND_TARGET_FORCED,
+	KMMSCAND_TARGET_ONLY,
+	KMMSCAND_TARGET_YOUNG,
+	KMMSCAND_TARGET_TASK,
+	KMMSCAND_TARGET_FIRST,
+	KMMSCAND_TARGET_HEADROOM,
+	KMMSCAND_TARGET_HINT,
+	KMMSCAND_TARGET_NEAREST,
 };
 
 /*

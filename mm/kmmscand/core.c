@@ -17,6 +17,7 @@
 #include <linux/sched/mm.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/vmstat.h>
 #include <linux/wait.h>
 
 #include "../internal.h"
@@ -317,6 +318,7 @@ void __kmmscand_enter(struct mm_struct *mm)
 	mslot->scan_period_ms = KMMSCAND_SCAN_PERIOD_MS_DEF;
 	mslot->scan_size_mb = READ_ONCE(kmmscand_tun.scan_size_mb);
 	mslot->target_nid = NUMA_NO_NODE;
+	mslot->target_rule = KMMSCAND_TARGET_NONE;
 	mslot->initial = true;
 	/*
 	 * At fork the child's pid is not allocated yet, while its task,
@@ -461,6 +463,9 @@ static unsigned int kmmscand_scan_cursor(unsigned int budget)
 	kmmscand_clamp_next_scan(mslot);
 	if (kmmscand_test_exit(mslot->slot.mm) ||
 	    time_before(jiffies, mslot->next_scan)) {
+		/* An exiting mm is collected: the visit is given up. */
+		if (kmmscand_test_exit(mslot->slot.mm))
+			count_vm_event(KMMSCAND_MM_SKIPPED);
 		kmmscand_advance_cursor(mslot);
 		spin_unlock(&kmmscand_mm_lock);
 		return 1;
@@ -557,13 +562,18 @@ static int __init kmmscand_init(void)
 {
 	int err;
 
-	if (!arch_has_hw_pte_young()) {
-		pr_info("no hardware Accessed bit, disabled\n");
-		return 0;
+	/*
+	 * Without Accessed bits set by the hardware the scanner would take
+	 * a fault per access it clears: its source is unavailable and off.
+	 * The store and kmmmigrated still serve other sources.
+	 */
+	if (!kmmscand_scan_available()) {
+		pr_info("no hardware Accessed bit: the scan source is unavailable\n");
+		kmmscand_tun.scan_enabled = false;
 	}
 
-	BUILD_BUG_ON(KMMSCAND_RECORD_HINTFAULT - KMMSCAND_RECORD_SCAN !=
-		     KMMSCAND_SRC_HINTFAULT);
+	BUILD_BUG_ON(KMMSCAND_RECORD_SKIP_POLICY - KMMSCAND_RECORD_SCAN !=
+		     KMMSCAND_NR_SOURCES);
 
 	err = kmmscand_hotness_init();
 	if (err)

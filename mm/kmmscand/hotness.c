@@ -146,18 +146,24 @@ bool kmmscand_rec_fresh(u16 rec, u8 tick)
 }
 
 /**
- * kmmscand_record_access - report an access to a page
+ * __kmmscand_record_access - account an access to a page
  * @pfn: the page; for a large folio, its head pfn
  * @nid: the top-tier node the source suggests, or NUMA_NO_NODE
  * @src: the reporting source
  * @now: jiffies of the access
+ * @first: the source knows this is the first access it sees to the folio
+ *	now at @pfn: what the record holds belongs to a previous owner of
+ *	the pfn, and the frequency restarts from this access
  *
  * Lock-free, callable from any context but NMI: a try_cmpxchg() loop on
  * the record under rcu_read_lock(). A pfn without a record (top tier,
- * offline, or not yet set up) is dropped and counted.
+ * offline, or not yet set up) is ignored: the scanner reports lower-tier
+ * folios only, so that happens only in a race with a tier change or
+ * hotplug.
  */
-void kmmscand_record_access(unsigned long pfn, int nid,
-			    enum kmmscand_source src, unsigned long now)
+void __kmmscand_record_access(unsigned long pfn, int nid,
+			      enum kmmscand_source src, unsigned long now,
+			      bool first)
 {
 	unsigned long secnr = pfn_to_section_nr(pfn);
 	struct kmmscand_section *sec;
@@ -175,20 +181,23 @@ void kmmscand_record_access(unsigned long pfn, int nid,
 	sec = xa_load(&kmmscand_sections, secnr);
 	if (!sec) {
 		rcu_read_unlock();
-		count_vm_event(KMMSCAND_RECORD_DROPPED);
 		return;
 	}
-	/* Per source, what was recorded: dropped reports are counted above. */
+	/* Per source, what was recorded. */
 	count_vm_event(KMMSCAND_RECORD_SCAN + src);
 	rec = &sec->rec[pfn & (PAGES_PER_SECTION - 1)];
 	old = READ_ONCE(*rec);
 	do {
-		new = kmmscand_rec_update(old, tick, threshold, nid);
+		new = kmmscand_rec_update(first ? 0 : old, tick, threshold,
+					  nid);
 	} while (!try_cmpxchg(rec, &old, new));
 
 	trace_kmmscand_record(pfn, src, kmmscand_rec_freq(new),
 			      !kmmscand_rec_ready(old) &&
 			      kmmscand_rec_ready(new));
+	/* A previous owner's ready bit went: so does its count. */
+	if (kmmscand_rec_ready(old) && !kmmscand_rec_ready(new))
+		atomic_dec(&sec->nr_ready);
 	if (kmmscand_rec_ready(old) || !kmmscand_rec_ready(new)) {
 		rcu_read_unlock();
 		return;
@@ -198,8 +207,29 @@ void kmmscand_record_access(unsigned long pfn, int nid,
 	set_bit(secnr, kmmscand_ready_map);
 	rcu_read_unlock();
 
-	count_vm_event(KMMSCAND_PAGES_READY);
+	/*
+	 * In base pages, as kmmscand_promoted. The folio may be split or
+	 * freed meanwhile; the count is that of the folio as it is now.
+	 */
+	count_vm_events(KMMSCAND_PAGES_READY,
+			folio_nr_pages(page_folio(pfn_to_page(pfn))));
 	kmmscand_migrate_wake();
+}
+
+/**
+ * kmmscand_record_access - report an access to a page
+ * @pfn: the page; for a large folio, its head pfn
+ * @nid: the top-tier node the source suggests, or NUMA_NO_NODE
+ * @src: the reporting source
+ * @now: jiffies of the access
+ *
+ * For sources that cannot tell a new owner of @pfn from the previous
+ * one; see __kmmscand_record_access().
+ */
+void kmmscand_record_access(unsigned long pfn, int nid,
+			    enum kmmscand_source src, unsigned long now)
+{
+	__kmmscand_record_access(pfn, nid, src, now, false);
 }
 
 /**

@@ -10,6 +10,7 @@
 #include <linux/atomic.h>
 #include <linux/kmmscand.h>
 #include <linux/nodemask.h>
+#include <linux/pgtable.h>
 #include <linux/numa.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -110,6 +111,7 @@ extern struct kmmscand_tunables kmmscand_tun;
  * @found_prev: slow-tier accesses recorded by the previous pass
  * @found_cur: slow-tier accesses recorded by the current pass so far
  * @target_nid: promotion target chosen at the end of the last pass
+ * @target_rule: the rule that chose @target_nid
  * @pid: tgid of the mm's owner when last seen, 0 if never seen; for
  *	tracepoints only
  * @initial: the first pass has not started yet: @next_scan is the end of
@@ -134,6 +136,7 @@ struct kmmscand_mm_slot {
 	unsigned long found_prev;
 	unsigned long found_cur;
 	int target_nid;
+	enum kmmscand_target_rule target_rule;
 	pid_t pid;
 	bool initial;
 	bool in_pass;
@@ -233,6 +236,16 @@ struct kmmscand_ratelimit {
 	u32 rem;
 };
 
+/**
+ * kmmscand_scan_available - can the scan source work on this machine?
+ *
+ * Return: true if the CPUs set Accessed bits in hardware.
+ */
+static inline bool kmmscand_scan_available(void)
+{
+	return arch_has_hw_pte_young();
+}
+
 /* core.c */
 void kmmscand_scan_wake(void);
 void kmmscand_scan_retune(void);
@@ -261,13 +274,17 @@ int kmmscand_parse_uint(const char *buf, unsigned int min, unsigned int max,
 			unsigned int *val);
 int kmmscand_choose_target(const unsigned long *node_young, int nr,
 			   int pref_nid, const nodemask_t *allowed,
-			   bool (*has_headroom)(int nid, void *arg), void *arg);
+			   bool (*has_headroom)(int nid, void *arg), void *arg,
+			   enum kmmscand_target_rule *rule);
 void kmmscand_ratelimit_init(struct kmmscand_ratelimit *rl, unsigned long now);
 bool kmmscand_ratelimit_take(struct kmmscand_ratelimit *rl,
 			     unsigned long nr_pages, unsigned int mbps,
 			     unsigned long now);
 
 /* hotness.c */
+void __kmmscand_record_access(unsigned long pfn, int nid,
+			      enum kmmscand_source src, unsigned long now,
+			      bool first);
 u8 kmmscand_tick(unsigned long now, unsigned int window_ms);
 u16 kmmscand_rec_encode(u8 tick, unsigned int freq, bool ready, int nid);
 u16 kmmscand_rec_update(u16 old, u8 tick, unsigned int threshold, int nid);

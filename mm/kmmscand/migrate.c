@@ -155,22 +155,34 @@ static int kmmscand_nearest_toptier(int nid, const nodemask_t *toptier)
 	return best;
 }
 
-/* Target for a record: sysfs override, record hint, nearest top tier. */
+/*
+ * Target for a record: the hint the scanner stored (its per-mm choice,
+ * which already applied target_node within the mm's cpuset), else
+ * target_node, else the top-tier node nearest to the page.
+ */
 static int kmmscand_resolve_target(struct kmmscand_migrate_state *ms,
-				   u16 rec, int src_nid)
+				   u16 rec, int src_nid,
+				   enum kmmscand_target_rule *rule)
 {
-	int nid = READ_ONCE(kmmscand_tun.target_node);
+	int nid = kmmscand_rec_nid(rec);
 
-	if (nid >= 0 && nid < MAX_NUMNODES && node_isset(nid, ms->toptier))
+	if (nid != NUMA_NO_NODE && node_isset(nid, ms->toptier)) {
+		*rule = KMMSCAND_TARGET_HINT;
 		return nid;
-	nid = kmmscand_rec_nid(rec);
-	if (nid != NUMA_NO_NODE && node_isset(nid, ms->toptier))
+	}
+	nid = READ_ONCE(kmmscand_tun.target_node);
+	if (nid >= 0 && nid < MAX_NUMNODES && node_isset(nid, ms->toptier)) {
+		*rule = KMMSCAND_TARGET_FORCED;
 		return nid;
-	return kmmscand_choose_target(NULL, 0,
-				      kmmscand_nearest_toptier(src_nid,
-							       &ms->toptier),
-				      &ms->toptier, kmmscand_node_has_headroom,
-				      NULL);
+	}
+	nid = kmmscand_choose_target(NULL, 0,
+				     kmmscand_nearest_toptier(src_nid,
+							      &ms->toptier),
+				     &ms->toptier, kmmscand_node_has_headroom,
+				     NULL, rule);
+	if (*rule == KMMSCAND_TARGET_TASK)
+		*rule = KMMSCAND_TARGET_NEAREST;
+	return nid;
 }
 
 static void kmmscand_wake_kswapd(struct kmmscand_migrate_state *ms, int nid,
@@ -199,6 +211,7 @@ static bool kmmscand_promote_one(struct kmmscand_migrate_state *ms,
 				 unsigned long pfn, u16 rec, u8 tick)
 {
 	struct kmmscand_batch *b = &ms->batch;
+	enum kmmscand_target_rule rule;
 	struct folio *folio;
 	struct page *page;
 	int src_nid, dst_nid, nr;
@@ -217,6 +230,7 @@ static bool kmmscand_promote_one(struct kmmscand_migrate_state *ms,
 	if (!folio_test_lru(folio)) {
 		count_vm_event(KMMSCAND_PROMOTE_FAIL_ISOLATE);
 		trace_kmmscand_migrate(pfn, src_nid, NUMA_NO_NODE,
+				       KMMSCAND_TARGET_NONE,
 				       KMMSCAND_MIGRATE_FAIL_ISOLATE);
 		goto put;
 	}
@@ -225,16 +239,12 @@ static bool kmmscand_promote_one(struct kmmscand_migrate_state *ms,
 	if (!kmmscand_rec_fresh(rec, tick)) {
 		count_vm_event(KMMSCAND_PROMOTE_SKIP_COLD);
 		trace_kmmscand_migrate(pfn, src_nid, NUMA_NO_NODE,
+				       KMMSCAND_TARGET_NONE,
 				       KMMSCAND_MIGRATE_SKIP_COLD);
 		goto put;
 	}
-	dst_nid = kmmscand_resolve_target(ms, rec, src_nid);
-	if (dst_nid == NUMA_NO_NODE) {
-		count_vm_event(KMMSCAND_PROMOTE_SKIP_POLICY);
-		trace_kmmscand_migrate(pfn, src_nid, NUMA_NO_NODE,
-				       KMMSCAND_MIGRATE_SKIP_POLICY);
-		goto put;
-	}
+	/* Never NUMA_NO_NODE: the round runs with a top tier only. */
+	dst_nid = kmmscand_resolve_target(ms, rec, src_nid, &rule);
 
 	nr = folio_nr_pages(folio);
 	if (!migrate_balanced_pgdat(NODE_DATA(dst_nid),
@@ -243,15 +253,15 @@ static bool kmmscand_promote_one(struct kmmscand_migrate_state *ms,
 		/* Let demotion make room, as the NUMA tiering mode does. */
 		kmmscand_wake_kswapd(ms, dst_nid, folio_order(folio));
 		count_vm_event(KMMSCAND_PROMOTE_SKIP_HEADROOM);
-		trace_kmmscand_migrate(pfn, src_nid, dst_nid,
+		trace_kmmscand_migrate(pfn, src_nid, dst_nid, rule,
 				       KMMSCAND_MIGRATE_SKIP_HEADROOM);
 		goto put;
 	}
 	if (!kmmscand_ratelimit_take(&ms->rl, nr,
 				     READ_ONCE(kmmscand_tun.promote_rate_limit_mbps),
 				     jiffies)) {
-		count_vm_event(KMMSCAND_PROMOTE_SKIP_RATELIMIT);
-		trace_kmmscand_migrate(pfn, src_nid, dst_nid,
+		/* Counted by the caller, which requeues it. */
+		trace_kmmscand_migrate(pfn, src_nid, dst_nid, rule,
 				       KMMSCAND_MIGRATE_SKIP_RATELIMIT);
 		ret = false;
 		goto put;
@@ -264,11 +274,12 @@ static bool kmmscand_promote_one(struct kmmscand_migrate_state *ms,
 	 */
 	if (migrate_misplaced_folio_prepare(folio, NULL, dst_nid)) {
 		count_vm_event(KMMSCAND_PROMOTE_FAIL_ISOLATE);
-		trace_kmmscand_migrate(pfn, src_nid, dst_nid,
+		trace_kmmscand_migrate(pfn, src_nid, dst_nid, rule,
 				       KMMSCAND_MIGRATE_FAIL_ISOLATE);
 		goto put;
 	}
-	trace_kmmscand_migrate(pfn, src_nid, dst_nid, KMMSCAND_MIGRATE_QUEUED);
+	trace_kmmscand_migrate(pfn, src_nid, dst_nid, rule,
+			       KMMSCAND_MIGRATE_QUEUED);
 	folio_put(folio);
 	kmmscand_batch_add(b, folio, src_nid, dst_nid);
 	return true;
@@ -305,8 +316,10 @@ static bool kmmscand_migrate_round(struct kmmscand_migrate_state *ms)
 				ok = kmmscand_promote_one(ms, ms->pfns[i],
 							  ms->recs[i], tick);
 			/* Rate limited: leave the rest for the next round. */
-			if (!ok)
+			if (!ok) {
 				kmmscand_hotness_requeue(ms->pfns[i]);
+				count_vm_event(KMMSCAND_PROMOTE_SKIP_RATELIMIT);
+			}
 		}
 		cond_resched();
 	} while (ok && n == KMMSCAND_TAKE && !kthread_should_stop());

@@ -167,6 +167,7 @@ static unsigned long kmmscand_young_of(const unsigned long *node_young,
  * @allowed: top-tier nodes the mm may be promoted to
  * @has_headroom: whether a node can take promotions now, or NULL
  * @arg: passed to @has_headroom
+ * @rule: out: the rule that chose the node, or NULL
  *
  * The node with most young pages wins (ties: lowest nid); with no young
  * page, @pref_nid if allowed, else the first allowed node. If that node
@@ -178,15 +179,22 @@ static unsigned long kmmscand_young_of(const unsigned long *node_young,
  */
 int kmmscand_choose_target(const unsigned long *node_young, int nr,
 			   int pref_nid, const nodemask_t *allowed,
-			   bool (*has_headroom)(int nid, void *arg), void *arg)
+			   bool (*has_headroom)(int nid, void *arg), void *arg,
+			   enum kmmscand_target_rule *rule)
 {
+	enum kmmscand_target_rule why = KMMSCAND_TARGET_YOUNG;
 	int nid, best = NUMA_NO_NODE, alt = NUMA_NO_NODE;
 	unsigned long most = 0;
 
-	if (nodes_empty(*allowed))
-		return NUMA_NO_NODE;
-	if (nodes_weight(*allowed) == 1)
-		return first_node(*allowed);
+	if (nodes_empty(*allowed)) {
+		why = KMMSCAND_TARGET_NONE;
+		goto out;
+	}
+	if (nodes_weight(*allowed) == 1) {
+		why = KMMSCAND_TARGET_ONLY;
+		best = first_node(*allowed);
+		goto out;
+	}
 
 	for_each_node_mask(nid, *allowed) {
 		unsigned long young = kmmscand_young_of(node_young, nr, nid);
@@ -198,13 +206,16 @@ int kmmscand_choose_target(const unsigned long *node_young, int nr,
 	}
 	if (best == NUMA_NO_NODE) {
 		if (pref_nid >= 0 && pref_nid < MAX_NUMNODES &&
-		    node_isset(pref_nid, *allowed))
+		    node_isset(pref_nid, *allowed)) {
+			why = KMMSCAND_TARGET_TASK;
 			best = pref_nid;
-		else
+		} else {
+			why = KMMSCAND_TARGET_FIRST;
 			best = first_node(*allowed);
+		}
 	}
 	if (!has_headroom || has_headroom(best, arg))
-		return best;
+		goto out;
 
 	for_each_node_mask(nid, *allowed) {
 		unsigned long young, alt_young;
@@ -222,7 +233,14 @@ int kmmscand_choose_target(const unsigned long *node_young, int nr,
 		     node_distance(best, nid) < node_distance(best, alt)))
 			alt = nid;
 	}
-	return alt != NUMA_NO_NODE ? alt : best;
+	if (alt != NUMA_NO_NODE) {
+		why = KMMSCAND_TARGET_HEADROOM;
+		best = alt;
+	}
+out:
+	if (rule)
+		*rule = why;
+	return best;
 }
 
 /*

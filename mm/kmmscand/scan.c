@@ -47,12 +47,12 @@
  * @flush_start: start of the range to flush in @flush_vma
  * @flush_end: end of the range to flush in @flush_vma
  * @found: slow-tier accesses reported
- * @nr_vma: VMAs walked
+ * @nr_vma: VMAs whose walk started at their first address
  * @nr_pte: PTEs examined
  * @nr_pmd: huge PMDs examined
  * @nr_young_slow: young slow-tier entries
  * @nr_young_top: young top-tier anon entries
- * @nr_skip_policy: young slow-tier folios not reported because of policy
+ * @nr_skip_policy: young slow-tier folios not recorded because of policy
  */
 struct kmmscand_walk {
 	unsigned long *node_young;
@@ -136,6 +136,12 @@ static bool kmmscand_clear_young(struct vm_area_struct *vma,
  * never set here: it belongs to idle page tracking and DAMON. Note that
  * MGLRU's page-table walk does not look at PG_young: an mm's pages it
  * finds old after our pass age as if they were not accessed.
+ *
+ * PG_young also tells whether we saw this folio before: a folio starts
+ * with its flags clear, so a slow-tier folio without PG_young is one
+ * whose pfn may carry the record of a previous owner (freed, or migrated
+ * away), and its frequency restarts. Reclaim clears PG_young when it
+ * consumes it, which costs that folio one observation.
  */
 static void kmmscand_harvest(struct kmmscand_walk *priv,
 			     struct vm_area_struct *vma, struct folio *folio,
@@ -143,6 +149,7 @@ static void kmmscand_harvest(struct kmmscand_walk *priv,
 			     pte_t *pte, pmd_t *pmd)
 {
 	int nid = folio_nid(folio);
+	bool first;
 
 	if (node_isset(nid, priv->toptier)) {
 		/*
@@ -171,6 +178,7 @@ static void kmmscand_harvest(struct kmmscand_walk *priv,
 		return;
 	if (!kmmscand_clear_young(vma, addr, pte, pmd))
 		return;
+	first = !folio_test_young(folio);
 	folio_clear_idle(folio);
 	folio_set_young(folio);
 	priv->nr_young_slow++;
@@ -183,8 +191,8 @@ static void kmmscand_harvest(struct kmmscand_walk *priv,
 		priv->nr_skip_policy++;
 		return;
 	}
-	kmmscand_record_access(folio_pfn(folio), priv->target_nid,
-			       KMMSCAND_SRC_SCAN, jiffies);
+	__kmmscand_record_access(folio_pfn(folio), priv->target_nid,
+				 KMMSCAND_SRC_SCAN, jiffies, first);
 	priv->found++;
 }
 
@@ -286,6 +294,20 @@ static int kmmscand_pte_hole(unsigned long addr, unsigned long next,
 	return kmmscand_walk_should_stop(priv) ? KMMSCAND_WALK_STOP : 0;
 }
 
+/*
+ * The target_node tunable, if set and allowed for the mm (@allowed: the
+ * top-tier nodes of its cpuset), else NUMA_NO_NODE: a forced node outside
+ * a process's cpuset leaves that process to the heuristic.
+ */
+static int kmmscand_forced_target(const nodemask_t *allowed)
+{
+	int nid = READ_ONCE(kmmscand_tun.target_node);
+
+	if (nid < 0 || nid >= MAX_NUMNODES || !node_isset(nid, *allowed))
+		return NUMA_NO_NODE;
+	return nid;
+}
+
 /* Does the placement policy of @vma allow promotion to @nid? */
 static bool kmmscand_vma_allows(struct vm_area_struct *vma,
 				struct kmmscand_walk *priv)
@@ -341,7 +363,9 @@ static int kmmscand_test_walk(unsigned long start, unsigned long end,
 		return 1;
 	}
 	priv->record_ok = kmmscand_vma_allows(vma, priv);
-	priv->nr_vma++;
+	/* A VMA walked over several batches or passes counts once. */
+	if (start == vma->vm_start)
+		priv->nr_vma++;
 	return 0;
 }
 
@@ -397,7 +421,7 @@ static void kmmscand_count_batch(struct kmmscand_mm_slot *mslot,
 	count_vm_events(KMMSCAND_PMD_SCANNED, priv->nr_pmd);
 	count_vm_events(KMMSCAND_YOUNG_SLOWTIER, priv->nr_young_slow);
 	count_vm_events(KMMSCAND_YOUNG_TOPTIER, priv->nr_young_top);
-	count_vm_events(KMMSCAND_PROMOTE_SKIP_POLICY, priv->nr_skip_policy);
+	count_vm_events(KMMSCAND_RECORD_SKIP_POLICY, priv->nr_skip_policy);
 	priv->nr_vma = 0;
 	priv->nr_pte = 0;
 	priv->nr_pmd = 0;
@@ -464,12 +488,21 @@ static void kmmscand_end_pass(struct kmmscand_mm_slot *mslot,
 						   nr_node_ids, task_nid,
 						   allowed,
 						   kmmscand_node_has_headroom,
-						   NULL);
+						   NULL, &mslot->target_rule);
 	count_vm_event(KMMSCAND_MM_SCANS);
-	trace_kmmscand_scan_end(mslot->pid, mslot->pass_ptes,
-				mslot->pass_young_slow, mslot->pass_young_top,
-				wait_ms, mslot->scan_size_mb,
-				mslot->target_nid, level);
+	if (trace_kmmscand_scan_end_enabled()) {
+		enum kmmscand_target_rule rule = mslot->target_rule;
+		int nid = kmmscand_forced_target(allowed);
+
+		if (nid == NUMA_NO_NODE)
+			nid = mslot->target_nid;
+		else
+			rule = KMMSCAND_TARGET_FORCED;
+		trace_kmmscand_scan_end(mslot->pid, mslot->pass_ptes,
+					mslot->pass_young_slow,
+					mslot->pass_young_top, wait_ms,
+					mslot->scan_size_mb, nid, rule, level);
+	}
 	kmmscand_reset_pass(mslot);
 }
 
@@ -503,8 +536,10 @@ enum kmmscand_scan_result kmmscand_scan_mm(struct kmmscand_mm_slot *mslot,
 	int task_nid, ret;
 
 	*progress = 1;
-	if (kmmscand_test_exit(mm))
+	if (kmmscand_test_exit(mm)) {
+		count_vm_event(KMMSCAND_MM_SKIPPED);
 		return KMMSCAND_SCAN_EXITING;
+	}
 
 	level = kmmscand_mm_level(mm);
 	if (level == KMMSCAND_LEVEL_OFF) {
@@ -519,16 +554,15 @@ enum kmmscand_scan_result kmmscand_scan_mm(struct kmmscand_mm_slot *mslot,
 		mslot->pid = priv.owner_pid;
 	kmmscand_toptier_nodes(&priv.toptier);
 	nodes_and(allowed, allowed, priv.toptier);
-	priv.target_nid = READ_ONCE(kmmscand_tun.target_node);
-	if (priv.target_nid < 0 || priv.target_nid >= MAX_NUMNODES ||
-	    !node_isset(priv.target_nid, allowed))
+	priv.target_nid = kmmscand_forced_target(&allowed);
+	if (priv.target_nid == NUMA_NO_NODE)
 		priv.target_nid = mslot->target_nid;
 	if (priv.target_nid == NUMA_NO_NODE ||
 	    !node_isset(priv.target_nid, allowed))
 		priv.target_nid =
 			kmmscand_choose_target(NULL, 0, task_nid, &allowed,
 					       kmmscand_node_has_headroom,
-					       NULL);
+					       NULL, NULL);
 
 	if (!mmap_read_trylock(mm)) {
 		count_vm_event(KMMSCAND_MM_SKIPPED);

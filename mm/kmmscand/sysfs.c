@@ -35,9 +35,11 @@
  * values of different knobs.
  *
  * sources/<name>/enabled switches one access source, sources/<name>/
- * available tells whether it can work on this machine. Only "scan"
- * exists today; sources/scan/enabled and scan_enabled are one switch
- * under two names (scan_enabled came first and stays for compatibility).
+ * available tells whether it can work on this machine; enabling an
+ * unavailable source fails with -ENODEV. Only "scan" exists today, and it
+ * is available when the CPUs set Accessed bits in hardware;
+ * sources/scan/enabled and scan_enabled are one switch under two names
+ * (scan_enabled came first and stays for compatibility).
  */
 
 /* Serialises the stores; protects the rules between knobs. */
@@ -65,11 +67,13 @@ struct kmmscand_uint_attr {
  * struct kmmscand_bool_attr - a boolean knob
  * @attr: the sysfs attribute
  * @val: the tunable
+ * @available: whether 1 may be written, or NULL for always
  * @changed: applies a new value, or NULL; called under kmmscand_sysfs_mutex
  */
 struct kmmscand_bool_attr {
 	struct kobj_attribute attr;
 	bool *val;
+	bool (*available)(void);
 	void (*changed)(bool val);
 };
 
@@ -118,8 +122,12 @@ static ssize_t kmmscand_bool_show(struct kobject *kobj,
 	return sysfs_emit(buf, "%d\n", READ_ONCE(*ka->val));
 }
 
-/* Set a boolean knob; @name is its path below kmmscand/ for the trace. */
+/*
+ * Set a boolean knob; @name is its path below kmmscand/ for the trace.
+ * A switch whose @available() says no refuses 1 with -ENODEV.
+ */
 static int kmmscand_bool_set(const char *name, bool *knob, const char *buf,
+			     bool (*available)(void),
 			     void (*changed)(bool val))
 {
 	bool val, old;
@@ -128,6 +136,8 @@ static int kmmscand_bool_set(const char *name, bool *knob, const char *buf,
 	err = kstrtobool(buf, &val);
 	if (err)
 		return err;
+	if (val && available && !available())
+		return -ENODEV;
 
 	mutex_lock(&kmmscand_sysfs_mutex);
 	old = *knob;
@@ -147,7 +157,8 @@ static ssize_t kmmscand_bool_store(struct kobject *kobj,
 		container_of(attr, struct kmmscand_bool_attr, attr);
 	int err;
 
-	err = kmmscand_bool_set(attr->attr.name, ka->val, buf, ka->changed);
+	err = kmmscand_bool_set(attr->attr.name, ka->val, buf, ka->available,
+				ka->changed);
 	return err ? err : count;
 }
 
@@ -175,7 +186,7 @@ static ssize_t kmmscand_bool_store(struct kobject *kobj,
 	KMMSCAND_ATTR_FILE(_field, #_field, _min, _max, _valid, _changed)
 
 /* KMMSCAND_BOOL_ATTR - file @_file for the boolean kmmscand_tun.@_field */
-#define KMMSCAND_BOOL_ATTR(_field, _file, _changed)			\
+#define KMMSCAND_BOOL_ATTR(_field, _file, _available, _changed)	\
 	static struct kmmscand_bool_attr _field##_attr = {		\
 		.attr = {						\
 			.attr = { .name = _file, .mode = 0644 },	\
@@ -183,6 +194,7 @@ static ssize_t kmmscand_bool_store(struct kobject *kobj,
 			.store = kmmscand_bool_store,			\
 		},							\
 		.val = &kmmscand_tun._field,				\
+		.available = _available,				\
 		.changed = _changed,					\
 	}
 
@@ -210,9 +222,9 @@ static bool kmmscand_period_max_valid(unsigned int val)
 	return val >= kmmscand_tun.scan_period_min_ms;
 }
 
-KMMSCAND_BOOL_ATTR(scan_enabled, "scan_enabled",
+KMMSCAND_BOOL_ATTR(scan_enabled, "scan_enabled", kmmscand_scan_available,
 		   kmmscand_scan_enabled_changed);
-KMMSCAND_BOOL_ATTR(migrate_enabled, "migrate_enabled",
+KMMSCAND_BOOL_ATTR(migrate_enabled, "migrate_enabled", NULL,
 		   kmmscand_migrate_enabled_changed);
 KMMSCAND_ATTR(scan_sleep_ms, 1, 60000, NULL, kmmscand_scan_retune);
 KMMSCAND_ATTR(mms_to_scan, 1, 65536, NULL, NULL);
@@ -284,11 +296,6 @@ static const struct attribute_group kmmscand_attr_group = {
 	.attrs = kmmscand_attrs,
 };
 
-static bool kmmscand_scan_available(void)
-{
-	return true;
-}
-
 /**
  * struct kmmscand_source_info - one directory in sources/
  * @name: directory name
@@ -353,7 +360,8 @@ static ssize_t enabled_store(struct kobject *kobj, struct kobj_attribute *attr,
 	if (!src)
 		return -ENODEV;
 	snprintf(name, sizeof(name), "sources/%s/enabled", src->name);
-	err = kmmscand_bool_set(name, src->enabled, buf, src->changed);
+	err = kmmscand_bool_set(name, src->enabled, buf, src->available,
+				src->changed);
 	return err ? err : count;
 }
 

@@ -16,16 +16,22 @@
 #include <linux/tracepoint.h>
 
 TRACE_DEFINE_ENUM(KMMSCAND_SRC_SCAN);
-TRACE_DEFINE_ENUM(KMMSCAND_SRC_IBS);
-TRACE_DEFINE_ENUM(KMMSCAND_SRC_SPE);
-TRACE_DEFINE_ENUM(KMMSCAND_SRC_HINTFAULT);
 
 TRACE_DEFINE_ENUM(KMMSCAND_MIGRATE_QUEUED);
 TRACE_DEFINE_ENUM(KMMSCAND_MIGRATE_SKIP_COLD);
-TRACE_DEFINE_ENUM(KMMSCAND_MIGRATE_SKIP_POLICY);
 TRACE_DEFINE_ENUM(KMMSCAND_MIGRATE_SKIP_HEADROOM);
 TRACE_DEFINE_ENUM(KMMSCAND_MIGRATE_SKIP_RATELIMIT);
 TRACE_DEFINE_ENUM(KMMSCAND_MIGRATE_FAIL_ISOLATE);
+
+TRACE_DEFINE_ENUM(KMMSCAND_TARGET_NONE);
+TRACE_DEFINE_ENUM(KMMSCAND_TARGET_FORCED);
+TRACE_DEFINE_ENUM(KMMSCAND_TARGET_ONLY);
+TRACE_DEFINE_ENUM(KMMSCAND_TARGET_YOUNG);
+TRACE_DEFINE_ENUM(KMMSCAND_TARGET_TASK);
+TRACE_DEFINE_ENUM(KMMSCAND_TARGET_FIRST);
+TRACE_DEFINE_ENUM(KMMSCAND_TARGET_HEADROOM);
+TRACE_DEFINE_ENUM(KMMSCAND_TARGET_HINT);
+TRACE_DEFINE_ENUM(KMMSCAND_TARGET_NEAREST);
 
 /*
  * The {value, "name"} tables of __print_symbolic(); TRACE_DEFINE_ENUM()
@@ -38,18 +44,25 @@ TRACE_DEFINE_ENUM(KMMSCAND_MIGRATE_FAIL_ISOLATE);
 #define EMe(a, b)	{a, b}
 
 #define KMMSCAND_SOURCES				\
-	EM(KMMSCAND_SRC_SCAN, "scan")			\
-	EM(KMMSCAND_SRC_IBS, "ibs")			\
-	EM(KMMSCAND_SRC_SPE, "spe")			\
-	EMe(KMMSCAND_SRC_HINTFAULT, "hintfault")
+	EMe(KMMSCAND_SRC_SCAN, "scan")
 
 #define KMMSCAND_MIGRATE_RESULTS				\
 	EM(KMMSCAND_MIGRATE_QUEUED, "queued")			\
 	EM(KMMSCAND_MIGRATE_SKIP_COLD, "skip_cold")		\
-	EM(KMMSCAND_MIGRATE_SKIP_POLICY, "skip_policy")		\
 	EM(KMMSCAND_MIGRATE_SKIP_HEADROOM, "skip_headroom")	\
 	EM(KMMSCAND_MIGRATE_SKIP_RATELIMIT, "skip_ratelimit")	\
 	EMe(KMMSCAND_MIGRATE_FAIL_ISOLATE, "fail_isolate")
+
+#define KMMSCAND_TARGET_RULES				\
+	EM(KMMSCAND_TARGET_NONE, "none")		\
+	EM(KMMSCAND_TARGET_FORCED, "forced")		\
+	EM(KMMSCAND_TARGET_ONLY, "only")		\
+	EM(KMMSCAND_TARGET_YOUNG, "young")		\
+	EM(KMMSCAND_TARGET_TASK, "task")		\
+	EM(KMMSCAND_TARGET_FIRST, "first")		\
+	EM(KMMSCAND_TARGET_HEADROOM, "headroom")	\
+	EM(KMMSCAND_TARGET_HINT, "hint")		\
+	EMe(KMMSCAND_TARGET_NEAREST, "nearest")
 
 /*
  * An mm joins or leaves kmmscand. pid: tgid of the mm's owner; 0 when
@@ -88,15 +101,16 @@ TRACE_EVENT(kmmscand_scan_start,
 
 /*
  * A pass ended: what it saw, and the resulting period (after the level's
- * scaling), size and promotion target of the mm's next pass. ptes counts
- * a huge PMD as the PTEs it maps.
+ * scaling), size and promotion target of the mm's next pass, with the
+ * rule that chose the target. ptes counts a huge PMD as the PTEs it maps.
  */
 TRACE_EVENT(kmmscand_scan_end,
 	    TP_PROTO(pid_t pid, unsigned long ptes, unsigned long young_slow,
 		     unsigned long young_top, unsigned int period_ms,
-		     unsigned int size_mb, int target_nid, unsigned int level),
+		     unsigned int size_mb, int target_nid,
+		     enum kmmscand_target_rule rule, unsigned int level),
 	    TP_ARGS(pid, ptes, young_slow, young_top, period_ms, size_mb,
-		    target_nid, level),
+		    target_nid, rule, level),
 	    TP_STRUCT__entry(__field(pid_t, pid)
 			     __field(unsigned long, ptes)
 			     __field(unsigned long, young_slow)
@@ -104,6 +118,7 @@ TRACE_EVENT(kmmscand_scan_end,
 			     __field(unsigned int, period_ms)
 			     __field(unsigned int, size_mb)
 			     __field(int, target_nid)
+			     __field(unsigned int, rule)
 			     __field(unsigned int, level)),
 	    TP_fast_assign(__entry->pid = pid;
 			   __entry->ptes = ptes;
@@ -112,11 +127,14 @@ TRACE_EVENT(kmmscand_scan_end,
 			   __entry->period_ms = period_ms;
 			   __entry->size_mb = size_mb;
 			   __entry->target_nid = target_nid;
+			   __entry->rule = rule;
 			   __entry->level = level;),
-	    TP_printk("pid=%d ptes=%lu young_slow=%lu young_top=%lu next_period_ms=%u scan_size_mb=%u target_nid=%d level=%u",
+	    TP_printk("pid=%d ptes=%lu young_slow=%lu young_top=%lu next_period_ms=%u scan_size_mb=%u target_nid=%d rule=%s level=%u",
 		      __entry->pid, __entry->ptes, __entry->young_slow,
 		      __entry->young_top, __entry->period_ms,
-		      __entry->size_mb, __entry->target_nid, __entry->level)
+		      __entry->size_mb, __entry->target_nid,
+		      __print_symbolic(__entry->rule, KMMSCAND_TARGET_RULES),
+		      __entry->level)
 );
 
 /* An access was recorded; ready: this access made the page ready. */
@@ -139,22 +157,26 @@ TRACE_EVENT(kmmscand_record,
 
 /*
  * kmmmigrated's decision for one ready folio; to_nid is NUMA_NO_NODE (-1)
- * when the decision came before a target was chosen.
+ * and rule "none" when the decision came before a target was chosen.
  */
 TRACE_EVENT(kmmscand_migrate,
 	    TP_PROTO(unsigned long pfn, int from_nid, int to_nid,
+		     enum kmmscand_target_rule rule,
 		     enum kmmscand_migrate_result result),
-	    TP_ARGS(pfn, from_nid, to_nid, result),
+	    TP_ARGS(pfn, from_nid, to_nid, rule, result),
 	    TP_STRUCT__entry(__field(unsigned long, pfn)
 			     __field(int, from_nid)
 			     __field(int, to_nid)
+			     __field(unsigned int, rule)
 			     __field(unsigned int, result)),
 	    TP_fast_assign(__entry->pfn = pfn;
 			   __entry->from_nid = from_nid;
 			   __entry->to_nid = to_nid;
+			   __entry->rule = rule;
 			   __entry->result = result;),
-	    TP_printk("pfn=0x%lx from_nid=%d to_nid=%d result=%s",
+	    TP_printk("pfn=0x%lx from_nid=%d to_nid=%d rule=%s result=%s",
 		      __entry->pfn, __entry->from_nid, __entry->to_nid,
+		      __print_symbolic(__entry->rule, KMMSCAND_TARGET_RULES),
 		      __print_symbolic(__entry->result,
 				       KMMSCAND_MIGRATE_RESULTS))
 );

@@ -106,6 +106,27 @@ static void kmmscand_rec_tick_wrap(struct kunit *test)
 	rec = kmmscand_rec_update(rec, 2, 2, NUMA_NO_NODE);
 	KUNIT_EXPECT_EQ(test, kmmscand_rec_freq(rec), 2U);
 	KUNIT_EXPECT_TRUE(test, kmmscand_rec_ready(rec));
+	KUNIT_EXPECT_TRUE(test, kmmscand_rec_fresh(rec, 9));
+	KUNIT_EXPECT_FALSE(test, kmmscand_rec_fresh(rec, 10));
+
+	/*
+	 * Ticks are compared modulo 256: 9 ticks later across the wrap
+	 * (250 -> 3) is out of the window, and so is a tick that looks
+	 * smaller (100 -> 50 is 206 ticks later), although a signed
+	 * difference would be below the window in both cases.
+	 */
+	rec = kmmscand_rec_update(0, 250, 2, NUMA_NO_NODE);
+	rec = kmmscand_rec_update(rec, 3, 2, NUMA_NO_NODE);
+	KUNIT_EXPECT_EQ(test, kmmscand_rec_freq(rec), 1U);
+	KUNIT_EXPECT_FALSE(test, kmmscand_rec_ready(rec));
+	KUNIT_EXPECT_FALSE(test, kmmscand_rec_fresh(rec, 11));
+	rec = kmmscand_rec_update(0, 100, 2, NUMA_NO_NODE);
+	rec = kmmscand_rec_update(rec, 50, 2, NUMA_NO_NODE);
+	KUNIT_EXPECT_EQ(test, kmmscand_rec_freq(rec), 1U);
+	KUNIT_EXPECT_FALSE(test, kmmscand_rec_ready(rec));
+	KUNIT_EXPECT_FALSE(test, kmmscand_rec_fresh(kmmscand_rec_update(0, 100,
+									2, 0),
+						    50));
 
 	/* documented false-recent case: exactly 256 ticks later */
 	rec = kmmscand_rec_update(0, 40, 3, NUMA_NO_NODE);

@@ -78,6 +78,7 @@ static bool kmmscand_test_headroom(int nid, void *arg)
 
 static void kmmscand_target_most_young(struct kunit *test)
 {
+	enum kmmscand_target_rule rule;
 	unsigned long young[4] = { 10, 30, 20, 0 };
 	nodemask_t allowed = NODE_MASK_NONE, full = NODE_MASK_NONE;
 
@@ -86,15 +87,18 @@ static void kmmscand_target_most_young(struct kunit *test)
 	node_set(2, allowed);
 	KUNIT_EXPECT_EQ(test, kmmscand_choose_target(young, 4, 0, &allowed,
 						     kmmscand_test_headroom,
-						     &full), 1);
+						     &full, &rule), 1);
+	KUNIT_EXPECT_EQ(test, rule, KMMSCAND_TARGET_YOUNG);
 	/* a node outside the allowed set never wins */
 	young[3] = 100;
 	KUNIT_EXPECT_EQ(test, kmmscand_choose_target(young, 4, 0, &allowed,
-						     NULL, NULL), 1);
+						     NULL, NULL, &rule), 1);
+	KUNIT_EXPECT_EQ(test, rule, KMMSCAND_TARGET_YOUNG);
 }
 
 static void kmmscand_target_task_node(struct kunit *test)
 {
+	enum kmmscand_target_rule rule;
 	unsigned long young[4] = { 0 };
 	nodemask_t allowed = NODE_MASK_NONE, full = NODE_MASK_NONE;
 
@@ -102,18 +106,24 @@ static void kmmscand_target_task_node(struct kunit *test)
 	node_set(2, allowed);
 	KUNIT_EXPECT_EQ(test, kmmscand_choose_target(young, 4, 2, &allowed,
 						     kmmscand_test_headroom,
-						     &full), 2);
+						     &full, &rule), 2);
+	KUNIT_EXPECT_EQ(test, rule, KMMSCAND_TARGET_TASK);
 	KUNIT_EXPECT_EQ(test, kmmscand_choose_target(NULL, 0, 2, &allowed,
-						     NULL, NULL), 2);
+						     NULL, NULL, &rule), 2);
+	KUNIT_EXPECT_EQ(test, rule, KMMSCAND_TARGET_TASK);
 	/* task on a node that is not allowed: first allowed node */
 	KUNIT_EXPECT_EQ(test, kmmscand_choose_target(young, 4, 1, &allowed,
-						     NULL, NULL), 0);
+						     NULL, NULL, &rule), 0);
+	KUNIT_EXPECT_EQ(test, rule, KMMSCAND_TARGET_FIRST);
 	KUNIT_EXPECT_EQ(test, kmmscand_choose_target(young, 4, NUMA_NO_NODE,
-						     &allowed, NULL, NULL), 0);
+						     &allowed, NULL, NULL,
+						     &rule), 0);
+	KUNIT_EXPECT_EQ(test, rule, KMMSCAND_TARGET_FIRST);
 }
 
 static void kmmscand_target_headroom_fallback(struct kunit *test)
 {
+	enum kmmscand_target_rule rule;
 	unsigned long young[4] = { 5, 30, 20, 0 };
 	nodemask_t allowed = NODE_MASK_NONE, full = NODE_MASK_NONE;
 
@@ -124,24 +134,28 @@ static void kmmscand_target_headroom_fallback(struct kunit *test)
 	/* best (1) is full: the next best by young count (2) */
 	KUNIT_EXPECT_EQ(test, kmmscand_choose_target(young, 4, 0, &allowed,
 						     kmmscand_test_headroom,
-						     &full), 2);
+						     &full, &rule), 2);
+	KUNIT_EXPECT_EQ(test, rule, KMMSCAND_TARGET_HEADROOM);
 	/* task node full, no young: another allowed node */
 	memset(young, 0, sizeof(young));
 	node_clear(1, full);
 	node_set(2, full);
 	KUNIT_EXPECT_NE(test, kmmscand_choose_target(young, 4, 2, &allowed,
 						     kmmscand_test_headroom,
-						     &full), 2);
+						     &full, &rule), 2);
+	KUNIT_EXPECT_EQ(test, rule, KMMSCAND_TARGET_HEADROOM);
 	/* everything full: the best node anyway, the migrator skips it */
 	node_set(0, full);
 	node_set(1, full);
 	KUNIT_EXPECT_EQ(test, kmmscand_choose_target(young, 4, 2, &allowed,
 						     kmmscand_test_headroom,
-						     &full), 2);
+						     &full, &rule), 2);
+	KUNIT_EXPECT_EQ(test, rule, KMMSCAND_TARGET_TASK);
 }
 
 static void kmmscand_target_single_node(struct kunit *test)
 {
+	enum kmmscand_target_rule rule;
 	unsigned long young[4] = { 0, 0, 0, 50 };
 	nodemask_t allowed = NODE_MASK_NONE, full = NODE_MASK_NONE;
 
@@ -149,10 +163,13 @@ static void kmmscand_target_single_node(struct kunit *test)
 	node_set(1, full);
 	KUNIT_EXPECT_EQ(test, kmmscand_choose_target(young, 4, 3, &allowed,
 						     kmmscand_test_headroom,
-						     &full), 1);
+						     &full, &rule), 1);
+	KUNIT_EXPECT_EQ(test, rule, KMMSCAND_TARGET_ONLY);
 	nodes_clear(allowed);
 	KUNIT_EXPECT_EQ(test, kmmscand_choose_target(young, 4, 3, &allowed,
-						     NULL, NULL), NUMA_NO_NODE);
+						     NULL, NULL, &rule),
+			NUMA_NO_NODE);
+	KUNIT_EXPECT_EQ(test, rule, KMMSCAND_TARGET_NONE);
 }
 
 /* Pages per second at @mbps, as the limiter computes it. */
