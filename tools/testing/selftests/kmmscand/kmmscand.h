@@ -22,6 +22,38 @@ static inline bool kmmscand_present(void)
 	return access(KMMSCAND_DIR "/scan_enabled", F_OK) == 0;
 }
 
+/*
+ * The lab boots kernels built with CONFIG_KMMSCAND=y and says so on the
+ * command line (its init exports KMMSCAND_EXPECTED=1): there, a missing
+ * kmmscand or a missing lab topology is a failure, not a reason to skip.
+ */
+static inline bool kmmscand_expected(void)
+{
+	const char *e = getenv("KMMSCAND_EXPECTED");
+
+	return e && !strcmp(e, "1");
+}
+
+/* In a FIXTURE_SETUP or TEST: fail in the lab, skip elsewhere. */
+#define KMMSCAND_REQUIRE(cond, why)					\
+	do {								\
+		if (cond)						\
+			break;						\
+		if (kmmscand_expected())				\
+			ASSERT_TRUE(cond) TH_LOG("lab: %s", why);	\
+		SKIP(return, "%s", why);				\
+	} while (0)
+
+/* kmmscand is there and node1 is a slower tier than node0 (T2). */
+#define KMMSCAND_REQUIRE_T2()						\
+	do {								\
+		KMMSCAND_REQUIRE(kmmscand_present(),			\
+				 "kmmscand is not built in");		\
+		KMMSCAND_REQUIRE(nr_memory_nodes() >= 2 &&		\
+				 node_tier(1) > node_tier(0),		\
+				 "needs a slow node1 below node0 (lab topology T2)"); \
+	} while (0)
+
 static inline int kmmscand_set(const char *knob, const char *val)
 {
 	char path[256];
@@ -91,6 +123,109 @@ static inline bool reached(char *buf, size_t len, void *arg)
 	struct goal *g = arg;
 
 	return pct_on_node(buf, len, g->nid) >= g->pct;
+}
+
+/* Open /sys/kernel/tracing (or the debugfs copy); returns the path or NULL. */
+static inline const char *tracefs(void)
+{
+	if (!access("/sys/kernel/tracing/trace", F_OK))
+		return "/sys/kernel/tracing";
+	if (!access("/sys/kernel/debug/tracing/trace", F_OK))
+		return "/sys/kernel/debug/tracing";
+	return NULL;
+}
+
+static inline int trace_write(const char *file, const char *val)
+{
+	char path[256];
+	const char *t = tracefs();
+
+	if (!t)
+		return -ENOENT;
+	snprintf(path, sizeof(path), "%s/%s", t, file);
+	return write_file(path, val);
+}
+
+/* Empty the trace buffer: opening "trace" with O_TRUNC does it. */
+static inline int trace_clear(void)
+{
+	char path[256];
+	const char *t = tracefs();
+	int fd;
+
+	if (!t)
+		return -ENOENT;
+	snprintf(path, sizeof(path), "%s/trace", t);
+	fd = open(path, O_WRONLY | O_TRUNC);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
+/*
+ * Start tracing the kmmscand events in the NULL-terminated list, each
+ * with filter (or none), into an emptied buffer big enough for a test.
+ */
+static inline int trace_start(const char * const *events, const char *filter)
+{
+	char file[128];
+	int err = 0;
+
+	trace_write("tracing_on", "0");
+	trace_write("events/enable", "0");
+	trace_write("buffer_size_kb", "8192");
+	err |= trace_clear();
+	for (; *events; events++) {
+		snprintf(file, sizeof(file), "events/kmmscand/%s/filter", *events);
+		err |= trace_write(file, filter ? filter : "0");
+		snprintf(file, sizeof(file), "events/kmmscand/%s/enable", *events);
+		err |= trace_write(file, "1");
+	}
+	err |= trace_write("tracing_on", "1");
+	return err;
+}
+
+/* Stop tracing and switch the kmmscand events off; keeps the buffer. */
+static inline void trace_stop(void)
+{
+	trace_write("tracing_on", "0");
+	trace_write("events/kmmscand/enable", "0");
+}
+
+/*
+ * Count the lines of the trace buffer that contain every one of the
+ * NULL-terminated strings in match; lines are passed to each(line, arg)
+ * too when each is not NULL. Returns the count, or -1.
+ */
+static inline long trace_count(const char * const *match,
+			       void (*each)(const char *line, void *arg), void *arg)
+{
+	char path[256], line[1024];
+	const char *t = tracefs();
+	const char * const *m;
+	long n = 0;
+	FILE *f;
+
+	if (!t)
+		return -1;
+	snprintf(path, sizeof(path), "%s/trace", t);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (line[0] == '#')
+			continue;
+		for (m = match; *m && strstr(line, *m); m++)
+			;
+		if (*m)
+			continue;
+		n++;
+		if (each)
+			each(line, arg);
+	}
+	fclose(f);
+	return n;
 }
 
 #endif /* __KMMSCAND_SELFTEST_KMMSCAND_H */

@@ -3,28 +3,18 @@
 # The memscan launcher: "memscan -l 0 -- CMD" opts CMD out of kmmscand (its
 # hot buffer stays on the slow node while a default-level run of the same
 # workload is promoted), and "memscan -p PID" shows a process's level.
-ksft_skip=4
 here=$(dirname "$0")
+. "$here/kmmscand_lib.sh"
 hotbuf=$here/hotbuf
 memscan=$(command -v memscan)
-K=/sys/kernel/mm/kmmscand
 tmp=/tmp/kmmscand-memscan.$$
-fail=0
 
 echo "TAP version 13"
-[ -d $K ] || { echo "1..0 # SKIP kmmscand is not built in"; exit $ksft_skip; }
-[ -n "$memscan" ] || { echo "1..0 # SKIP memscan is not installed"; exit $ksft_skip; }
-[ -d /sys/devices/system/node/node1 ] || { echo "1..0 # SKIP needs a slow node1"; exit $ksft_skip; }
+require "[ -d $K ]" "kmmscand is not built in"
+require "[ -n '$memscan' ]" "memscan is not installed"
+require "[ -d /sys/devices/system/node/node1 ]" "needs a slow node1"
 echo "1..4"
-
-saved_numab=$(cat /proc/sys/kernel/numa_balancing)
-saved_scan=$(cat $K/scan_enabled)
-trap 'echo $saved_numab > /proc/sys/kernel/numa_balancing; echo $saved_scan > $K/scan_enabled; rm -f $tmp.*' EXIT
-echo 0 > /proc/sys/kernel/numa_balancing
-echo 1 > $K/scan_enabled
-
-ok() { echo "ok $1 $2"; }
-notok() { echo "not ok $1 $2"; fail=1; }
+kmmscand_setup
 
 # 1-2: level 0 and the default level, side by side.
 "$memscan" -l 0 -- "$hotbuf" -s 64 -n 1 -t 30 > $tmp.l0 &

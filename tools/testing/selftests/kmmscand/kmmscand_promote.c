@@ -19,10 +19,7 @@ FIXTURE(promote)
 
 FIXTURE_SETUP(promote)
 {
-	if (!kmmscand_present())
-		SKIP(return, "kmmscand is not built in");
-	if (nr_memory_nodes() < 2 || node_tier(1) <= node_tier(0))
-		SKIP(return, "needs a slow node1 below node0 (lab topology T2)");
+	KMMSCAND_REQUIRE_T2();
 	ASSERT_EQ(0, kmmscand_setup(&self->saved));
 }
 
@@ -33,15 +30,16 @@ FIXTURE_TEARDOWN(promote)
 
 static const char * const promotion_path[] = {
 	"kmmscand_mm_scans", "kmmscand_vma_scans", "kmmscand_pte_scanned",
-	"kmmscand_young_slowtier", "kmmscand_record_scan", "kmmscand_pages_ready",
-	"kmmscand_promoted",
+	"kmmscand_young_slowtier", "kmmscand_young_toptier", "kmmscand_record_scan",
+	"kmmscand_pages_ready", "kmmscand_promoted",
 };
 
 #define NR_PATH	(sizeof(promotion_path) / sizeof(promotion_path[0]))
 
 /*
  * a) a hot buffer on node1 is >= 99% on node0 within 60 s, and
- * b) a buffer touched once and then left alone stays where it is.
+ * b) a buffer touched once and then left alone stays where it is;
+ * every byte of both is intact afterwards.
  */
 TEST_F_TIMEOUT(promote, hot_promoted_cold_stays, 120)
 {
@@ -55,8 +53,8 @@ TEST_F_TIMEOUT(promote, hot_promoted_cold_stays, 120)
 
 	for (i = 0; i < NR_PATH; i++)
 		path_before[i] = vmstat(promotion_path[i]);
-	cold = alloc_on_node(HOT_SIZE, 1, false);
-	hot = alloc_on_node(HOT_SIZE, 1, false);
+	cold = alloc_pattern_on_node(HOT_SIZE, 1, false, 0xc01d);
+	hot = alloc_pattern_on_node(HOT_SIZE, 1, false, 0x407);
 	ASSERT_NE(NULL, hot);
 	ASSERT_NE(NULL, cold);
 	ASSERT_GE(pct_on_node(hot, HOT_SIZE, 1), 99.0);
@@ -86,6 +84,9 @@ TEST_F_TIMEOUT(promote, hot_promoted_cold_stays, 120)
 			ksft_print_msg("%s did not move\n", promotion_path[i]);
 		EXPECT_GT(now, path_before[i]);
 	}
+	/* Every byte of what moved, and of what did not, is intact. */
+	EXPECT_EQ(0, verify_pattern(hot, HOT_SIZE, 0x407, NULL));
+	EXPECT_EQ(0, verify_pattern(cold, HOT_SIZE, 0xc01d, NULL));
 	munmap(hot, HOT_SIZE);
 	munmap(cold, HOT_SIZE);
 }
@@ -94,12 +95,12 @@ TEST_F_TIMEOUT(promote, hot_promoted_cold_stays, 120)
 TEST_F_TIMEOUT(promote, mpol_bind_stays, 90)
 {
 	long long young = vmstat("kmmscand_young_slowtier");
-	long long policy = vmstat("kmmscand_promote_skip_policy");
+	long long policy = vmstat("kmmscand_record_skip_policy");
 	struct goal never = { .nid = 0, .pct = 101.0 };
 	unsigned long mask = 1UL << 1;
 	char *buf;
 
-	buf = alloc_on_node(SMALL_SIZE, 1, false);
+	buf = alloc_pattern_on_node(SMALL_SIZE, 1, false, 0xb1d);
 	ASSERT_NE(NULL, buf);
 	ASSERT_EQ(0, sys_mbind(buf, SMALL_SIZE, MPOL_BIND, &mask, MAX_NODES + 1, 0));
 
@@ -107,7 +108,8 @@ TEST_F_TIMEOUT(promote, mpol_bind_stays, 90)
 	EXPECT_EQ(100.0, pct_on_node(buf, SMALL_SIZE, 1));
 	/* Not vacuous: the scanner saw the accesses and held back on purpose. */
 	EXPECT_GT(vmstat("kmmscand_young_slowtier"), young);
-	EXPECT_GT(vmstat("kmmscand_promote_skip_policy"), policy);
+	EXPECT_GT(vmstat("kmmscand_record_skip_policy"), policy);
+	EXPECT_EQ(0, verify_pattern(buf, SMALL_SIZE, 0xb1d, NULL));
 	munmap(buf, SMALL_SIZE);
 }
 
@@ -133,7 +135,7 @@ static int fault_in_on_node(char *buf, size_t len, int nid)
 
 	if (sys_set_mempolicy(MPOL_BIND, &mask, MAX_NODES + 1))
 		return -1;
-	memset(buf, 1, len);
+	fill_pattern(buf, len, 0x7e9);
 	return sys_set_mempolicy(MPOL_DEFAULT, NULL, 0);
 }
 
@@ -143,6 +145,7 @@ TEST_F_TIMEOUT(promote, thp_promoted_not_split, 120)
 	struct goal goal = { .nid = 0, .pct = 99.0 };
 	long long split = vmstat("thp_split_pmd");
 	long long pmds = vmstat("kmmscand_pmd_scanned");
+	long long ready = vmstat("kmmscand_pages_ready");
 	size_t len = SMALL_SIZE + (2UL << 20);
 	long thp_before, thp_after;
 	char *raw, *buf;
@@ -170,8 +173,12 @@ TEST_F_TIMEOUT(promote, thp_promoted_not_split, 120)
 		       took, thp_before, thp_after, vmstat("kmmscand_pmd_scanned") - pmds);
 	EXPECT_GT(took, 0);
 	EXPECT_GT(vmstat("kmmscand_pmd_scanned"), pmds);
+	/* Counted in base pages: a THP made ready counts its 512 pages. */
+	EXPECT_GE(vmstat("kmmscand_pages_ready") - ready,
+		  (long long)(SMALL_SIZE / PAGE_SZ) * 99 / 100);
 	EXPECT_EQ(split, vmstat("thp_split_pmd"));
 	EXPECT_GE(thp_after, thp_before);
+	EXPECT_EQ(0, verify_pattern(buf, SMALL_SIZE, 0x7e9, NULL));
 	munmap(buf, SMALL_SIZE);
 }
 
@@ -182,12 +189,13 @@ TEST_F_TIMEOUT(promote, read_only_promoted, 120)
 	char *buf;
 	double took;
 
-	buf = alloc_on_node(SMALL_SIZE, 1, false);
+	buf = alloc_pattern_on_node(SMALL_SIZE, 1, false, 0x5ead);
 	ASSERT_NE(NULL, buf);
 	ASSERT_EQ(0, mprotect(buf, SMALL_SIZE, PROT_READ));
 	took = keep_hot_until(buf, SMALL_SIZE, false, DEADLINE_S, reached, &goal);
 	ksft_print_msg("read-only: 99%% on node0 after %.1f s\n", took);
 	EXPECT_GT(took, 0) TH_LOG("only %.1f%% on node0", pct_on_node(buf, SMALL_SIZE, 0));
+	EXPECT_EQ(0, verify_pattern(buf, SMALL_SIZE, 0x5ead, NULL));
 	munmap(buf, SMALL_SIZE);
 }
 

@@ -2,8 +2,10 @@
 /*
  * Processes that fork, exit, munmap and remap while kmmscand scans and
  * migrates them. The kernel must stay healthy (the lab counts any splat as
- * a failure); the test checks that scanning and promotion really happened
- * under the churn, so it is not passing by doing nothing.
+ * a failure), every byte of every chunk is checked against its pattern
+ * before it is unmapped, in the parent and in forked children, and the
+ * test checks that scanning and promotion really happened under the
+ * churn, so it is not passing by doing nothing.
  */
 #include <signal.h>
 #include <sys/wait.h>
@@ -21,10 +23,7 @@ FIXTURE(stress)
 
 FIXTURE_SETUP(stress)
 {
-	if (!kmmscand_present())
-		SKIP(return, "kmmscand is not built in");
-	if (nr_memory_nodes() < 2 || node_tier(1) <= node_tier(0))
-		SKIP(return, "needs a slow node1 below node0 (lab topology T2)");
+	KMMSCAND_REQUIRE_T2();
 	ASSERT_EQ(0, kmmscand_setup(&self->saved));
 }
 
@@ -38,13 +37,34 @@ FIXTURE_TEARDOWN(stress)
  * one and map a new one, fork short-lived children that touch the inherited
  * memory and exit, now and then exit and be replaced.
  */
+/* A chunk with its own pattern, on node1, THP-backed or not. */
+static char *chunk_alloc(unsigned long long seed, bool thp)
+{
+	return alloc_pattern_on_node(CHUNK, 1, thp, seed);
+}
+
+/* Exit code 3 on the first chunk with a wrong byte. */
+static void chunk_check(char *chunk, unsigned long long seed)
+{
+	long first;
+
+	if (chunk && verify_pattern(chunk, CHUNK, seed, &first)) {
+		ksft_print_msg("pid %d: chunk %p seed %llx: page %ld corrupt\n",
+			       getpid(), chunk, seed, first);
+		_exit(3);
+	}
+}
+
 static void worker(unsigned int seed, double until)
 {
+	unsigned long long cseed[4];
 	char *chunk[4];
 	int i, round = 0;
 
-	for (i = 0; i < 4; i++)
-		chunk[i] = alloc_on_node(CHUNK, 1, i & 1);
+	for (i = 0; i < 4; i++) {
+		cseed[i] = (unsigned long long)seed << 8 | i;
+		chunk[i] = chunk_alloc(cseed[i], i & 1);
+	}
 	while (now_s() < until) {
 		for (i = 0; i < 4; i++)
 			if (chunk[i])
@@ -54,9 +74,11 @@ static void worker(unsigned int seed, double until)
 		seed = seed * 1103515245 + 12345;
 		if (round % 50 == 0) {
 			i = seed % 4;
+			chunk_check(chunk[i], cseed[i]);
 			if (chunk[i])
 				munmap(chunk[i], CHUNK);
-			chunk[i] = alloc_on_node(CHUNK, 1, seed & 1);
+			cseed[i] += 4;
+			chunk[i] = chunk_alloc(cseed[i], seed & 1);
 		}
 		if (round % 80 == 0) {
 			pid_t pid = fork();
@@ -65,20 +87,27 @@ static void worker(unsigned int seed, double until)
 				/* Outlive the initial scan delay, sometimes. */
 				double end = now_s() + (seed % 4);
 
+				i = seed % 4;
 				while (now_s() < end) {
-					touch_sweep(chunk[seed % 4], CHUNK, true);
+					touch_sweep(chunk[i], CHUNK, true);
 					usleep(5000);
 				}
+				/* The child's copy-on-write view is intact too. */
+				chunk_check(chunk[i], cseed[i]);
 				_exit(0);
 			}
 		}
-		while (waitpid(-1, NULL, WNOHANG) > 0)
-			;
+		while (waitpid(-1, &i, WNOHANG) > 0)
+			if (!WIFEXITED(i) || WEXITSTATUS(i))
+				_exit(3);
 		if (round % 400 == 0)
 			break;
 	}
-	while (wait(NULL) > 0)
-		;
+	while (wait(&i) > 0)
+		if (!WIFEXITED(i) || WEXITSTATUS(i))
+			_exit(3);
+	for (i = 0; i < 4; i++)
+		chunk_check(chunk[i], cseed[i]);
 	_exit(0);
 }
 

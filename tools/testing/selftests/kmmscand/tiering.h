@@ -258,20 +258,94 @@ static inline double pct_on_node(char *buf, size_t len, int nid)
 
 /*
  * One sweep over the buffer, one access per page: a load, or a load and a
- * store. Returns a value the compiler cannot drop.
+ * store of the same value back (so a pattern written by fill_pattern()
+ * stays intact). Returns a value the compiler cannot drop.
  */
 static inline unsigned long touch_sweep(char *buf, size_t len, bool write)
 {
 	volatile char *p = buf;
 	unsigned long sum = 0;
 	size_t i;
+	char c;
 
 	for (i = 0; i < len; i += PAGE_SZ) {
-		sum += p[i];
+		c = p[i];
+		sum += c;
 		if (write)
-			p[i] = (char)sum;
+			p[i] = c;
 	}
 	return sum;
+}
+
+/* The 8-byte word at index w of page pg of a buffer filled with seed. */
+static inline unsigned long long pattern_word(unsigned long long seed,
+					      size_t pg, size_t w)
+{
+	unsigned long long x = seed ^ ((unsigned long long)pg << 20) ^ w;
+
+	x ^= x >> 31;
+	x *= 0x9e3779b97f4a7c15ULL;
+	return x ^ (x >> 29);
+}
+
+/* Fill every byte of buf with a pattern of its page, word and seed. */
+static inline void fill_pattern(char *buf, size_t len, unsigned long long seed)
+{
+	size_t pg, w, words = PAGE_SZ / sizeof(unsigned long long);
+
+	for (pg = 0; pg < len / PAGE_SZ; pg++) {
+		unsigned long long *p = (unsigned long long *)(buf + pg * PAGE_SZ);
+
+		for (w = 0; w < words; w++)
+			p[w] = pattern_word(seed, pg, w);
+	}
+}
+
+/*
+ * Check every byte written by fill_pattern(); returns the number of pages
+ * with a wrong byte, and the first bad page in *first (if not NULL).
+ */
+static inline long verify_pattern(const char *buf, size_t len,
+				  unsigned long long seed, long *first)
+{
+	size_t pg, w, words = PAGE_SZ / sizeof(unsigned long long);
+	long bad = 0;
+
+	if (first)
+		*first = -1;
+	for (pg = 0; pg < len / PAGE_SZ; pg++) {
+		const unsigned long long *p =
+			(const unsigned long long *)(buf + pg * PAGE_SZ);
+
+		for (w = 0; w < words; w++) {
+			if (p[w] != pattern_word(seed, pg, w)) {
+				if (first && *first < 0)
+					*first = pg;
+				bad++;
+				break;
+			}
+		}
+	}
+	return bad;
+}
+
+/* alloc_on_node(), then every byte filled with the pattern of seed. */
+static inline char *alloc_pattern_on_node(size_t len, int nid, bool thp,
+					  unsigned long long seed)
+{
+	unsigned long mask = 1UL << nid;
+	char *buf = alloc_on_node(len, nid, thp);
+
+	if (!buf)
+		return NULL;
+	/* Still bound while writing, in case a page was not faulted yet. */
+	if (sys_set_mempolicy(MPOL_BIND, &mask, MAX_NODES + 1)) {
+		munmap(buf, len);
+		return NULL;
+	}
+	fill_pattern(buf, len, seed);
+	sys_set_mempolicy(MPOL_DEFAULT, NULL, 0);
+	return buf;
 }
 
 /*
