@@ -64,7 +64,7 @@ run: initramfs
 test: initramfs
 	@lab/run-tests.py $(if $(filter 1,$(DEBUG)),--debug) $(if $(ONLY),--only $(ONLY))
 
-check: tree
+check: kernel
 	@lab/check.sh
 
 quilt: tree

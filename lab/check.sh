@@ -12,6 +12,14 @@ KOUT=$BUILD/kernel
 cp="$TREE/scripts/checkpatch.pl"
 bad=0
 
+# Every check must run: a check that cannot run is a failure, not a skip.
+die() { echo "lab: check: $*" >&2; exit 1; }
+[ -f "$cp" ] || die "no checkpatch.pl at $cp: run 'make tree'"
+[ -x "$TREE/scripts/kernel-doc" ] || die "no scripts/kernel-doc in $TREE: run 'make tree'"
+command -v perl > /dev/null || die "perl is missing (make deps)"
+[ -d "$TREE/mm/kmmscand" ] || die "$TREE has no mm/kmmscand: run 'make tree'"
+[ -f "$KOUT/.config" ] || die "no configured kernel in $KOUT for the W=1 build: run 'make kernel'"
+
 cd "$REPO"
 files=$(find mm include kernel arch -type f \( -name '*.c' -o -name '*.h' \) 2>/dev/null | sort)
 for f in $files; do
@@ -34,14 +42,22 @@ for p in $(sed -e '/^#/d' -e '/^$/d' -e 's/ .*//' patches/series); do
 	[ -n "$out" ] && { echo "patches/$p: $out"; bad=1; }
 done
 
-if [ -d "$TREE/mm/kmmscand" ] && [ -f "$KOUT/.config" ]; then
-	log=$(make -C "$TREE" O="$KOUT" W=1 mm/kmmscand/ 2>&1)
-	if grep -E 'warning|error' <<< "$log"; then
-		bad=1
-	fi
+# Rebuild our objects with W=1 (they are up to date from the normal build).
+rm -f "$KOUT"/mm/kmmscand/*.o
+if ! log=$(make -C "$TREE" O="$KOUT" W=1 mm/kmmscand/ 2>&1); then
+	echo "$log" | tail -20
+	echo "lab: check: the W=1 build of mm/kmmscand failed"
+	bad=1
+elif grep -E 'warning|error' <<< "$log"; then
+	bad=1
+elif ! ls "$KOUT"/mm/kmmscand/*.o > /dev/null 2>&1; then
+	echo "lab: check: the W=1 build produced no object in $KOUT/mm/kmmscand"
+	bad=1
 fi
 
 if [ $bad = 0 ]; then
-	echo "lab: check: clean ($(wc -w <<< "$files") files, $(grep -cv '^#' patches/series) patches)"
+	echo "lab: check: clean ($(wc -w <<< "$files") files, $(grep -cv '^#' patches/series) patches, W=1 of mm/kmmscand)"
+else
+	echo "lab: check: FAILED (see above)"
 fi
 exit $bad

@@ -68,8 +68,9 @@ if ! make "${make_args[@]}" -j"$JOBS" bzImage > "$log" 2>&1; then
 	grep -E 'error|Error' "$log" | head -30 >&2
 	die "build failed, full log: $log"
 fi
-# Our own files must build without warnings.
-if grep -E '^(mm/kmmscand|include/linux/kmmscand|include/trace/events/kmmscand)[^ ]*: warning' "$log" >&2; then
+# Our own files must build without warnings. With O= the compiler names
+# them by their path in the tree, relative or absolute.
+if grep -E '(^|/)(mm/kmmscand/|include/linux/kmmscand\.h|include/trace/events/kmmscand\.h)[^ ]*: warning' "$log" >&2; then
 	die "warnings in our files (see above, full log: $log)"
 fi
 make -s "${make_args[@]}" headers >/dev/null

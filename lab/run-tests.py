@@ -8,12 +8,19 @@ the built-in KUnit suites; T3 for kselftests named *_t3), then counts:
   - kselftest results (the subtests of each program, or the program's own
     result when it has none or crashed), from the kselftest runner's TAP;
   - every kernel splat in the guest's log (BUG, WARNING, Oops, KASAN,
-    lockdep, RCU stall, soft lockup...) as one failed test;
+    lockdep, RCU stall, soft, hard lockup, hung task...) as one failed test;
   - a guest that hangs or dies before it finishes as one failed test.
+It knows what it expects: the KUnit suites of mm/kmmscand/tests and their
+number of cases, and every kselftest program of the collection (and, for
+harness programs, the number of subtests each one announced). A suite, a
+case or a program that did not report, or reported less, is a failure; an
+unknown name in --only is an error. The guests are told that kmmscand is
+expected (lab.kmmscand=1), so its tests fail rather than skip without it.
 The closing line is 'N passed, N failed, N skipped'; the exit code is
 non-zero on any failure, or when no test ran.
 """
 import argparse
+import glob
 import json
 import os
 import re
@@ -31,7 +38,7 @@ SPLATS = [
     r"suspicious RCU usage", r"rcu_sched detected stalls",
     r"rcu: INFO: .* detected stalls", r"soft lockup", r"hard LOCKUP",
     r"blocked for more than", r"list_add corruption",
-    r"list_del corruption",
+    r"list_del corruption", r"Workqueue lockup", r"BUG: workqueue lockup",
 ]
 SPLAT_RE = re.compile("|".join(SPLATS))
 
@@ -57,10 +64,32 @@ def section(log, name):
     return m.group(1) if m else None
 
 
+def expected_kunit():
+    """KUnit suite name -> number of cases, from our test sources."""
+    suites = {}
+    for path in sorted(glob.glob(os.path.join(REPO, "mm/kmmscand/tests/*.c"))):
+        with open(path) as f:
+            text = f.read()
+        arrays = {}
+        for m in re.finditer(r"static struct kunit_case (\w+)\[\] = \{(.*?)\};", text, re.S):
+            arrays[m.group(1)] = len(re.findall(r"\bKUNIT_CASE\w*\(", m.group(2)))
+        for m in re.finditer(r"static struct kunit_suite \w+ = \{(.*?)\};", text, re.S):
+            name = re.search(r'\.name\s*=\s*"([^"]+)"', m.group(1))
+            cases = re.search(r"\.test_cases\s*=\s*(\w+)", m.group(1))
+            if name and cases and cases.group(1) in arrays:
+                suites[name.group(1)] = arrays[cases.group(1)]
+    return suites
+
+
 def parse_kselftest(tap, topo, res):
-    inner = []
+    """Count the results; return {program: (announced, reported)}."""
+    inner, plan, seen = [], None, {}
     for raw in tap.splitlines():
         line = raw.rstrip("\r")
+        m = re.match(r"^# 1\.\.(\d+)", line)
+        if m:
+            plan = int(m.group(1))
+            continue
         m = re.match(r"^# (not ok|ok) \d+ (\S+)(.*)$", line)
         if m:
             inner.append(m.groups())
@@ -80,12 +109,19 @@ def parse_kselftest(tap, topo, res):
             res.add(st, f"{name} [{topo}]", rest.strip(" #") if st == "FAIL" else "")
         elif verdict == "not ok" and "# SKIP" not in rest and not had_fail:
             res.add("FAIL", f"{name} [{topo}]", "program failed: " + rest.strip(" #"))
-        inner = []
+        if plan is not None and len(inner) < plan:
+            res.add("FAIL", f"{name} [{topo}]",
+                    f"announced {plan} subtests, reported {len(inner)}")
+        seen[f"{coll}:{prog}"] = (plan, len(inner))
+        inner, plan = [], None
+    return seen
 
 
 def parse_kunit(dmesg, tree, res):
+    """Count the results; return {suite: cases reported}."""
+    seen = {}
     if "KTAP version" not in dmesg and "TAP version" not in dmesg:
-        return
+        return seen
     with tempfile.TemporaryDirectory() as tmp:
         inp, out = os.path.join(tmp, "dmesg"), os.path.join(tmp, "kunit.json")
         with open(inp, "w") as f:
@@ -95,7 +131,7 @@ def parse_kunit(dmesg, tree, res):
                            capture_output=True, text=True)
         if not os.path.exists(out):
             res.add("FAIL", "kunit", "kunit.py parse failed: " + p.stdout[-300:] + p.stderr[-300:])
-            return
+            return seen
         with open(out) as f:
             data = json.load(f)
 
@@ -103,9 +139,41 @@ def parse_kunit(dmesg, tree, res):
         for case in group.get("test_cases", []):
             res.add({"PASS": "PASS", "SKIP": "SKIP"}.get(case["status"], "FAIL"),
                     f"kunit {prefix}{case['name']}")
+        if group.get("test_cases"):
+            seen[group.get("name", "")] = len(group["test_cases"])
         for sub in group.get("sub_groups", []):
             walk(sub, f"{prefix}{sub['name']}.")
     walk(data, "")
+    return seen
+
+
+def check_expected(res, kunit_want, kunit_seen, ksft_want, ksft_seen):
+    """A failure for each expected suite, case or program that is missing."""
+    for suite, n in sorted(kunit_want.items()):
+        got = kunit_seen.get(suite, 0)
+        if got < n:
+            res.add("FAIL", f"kunit {suite}", f"expected {n} cases, {got} reported")
+    for topo, progs in ksft_want.items():
+        for prog in progs:
+            if prog not in ksft_seen.get(topo, {}):
+                res.add("FAIL", f"kselftest {prog} [{topo}]", "did not report a result")
+    kcases = sum(kunit_want.values())
+    nprog = sum(len(p) for p in ksft_want.values())
+    ran_k = sum(min(kunit_seen.get(s, 0), n) for s, n in kunit_want.items())
+    ran_p = sum(len(set(p) & set(ksft_seen.get(t, {}))) for t, p in ksft_want.items())
+    subs = sum(r for seen in ksft_seen.values() for _, r in seen.values())
+    print(f"lab: expected {kcases} KUnit cases in {len(kunit_want)} suites and "
+          f"{nprog} kselftest programs; ran {ran_k} KUnit cases and {ran_p} "
+          f"programs ({subs} subtests)", flush=True)
+
+
+def kernel_log(log):
+    """The guest's dmesg, and the console after it (messages printed
+    after the dump, at shutdown); the whole log if there was no dump."""
+    dmesg = section(log, "DMESG")
+    if dmesg is None:
+        return log
+    return dmesg + log.split("@@LAB-DMESG-END@@", 1)[1]
 
 
 def check_splats(text, topo, res):
@@ -145,14 +213,25 @@ def main():
         with open(os.path.join(BUILD, "initramfs/lab", f"tests.{topo}")) as f:
             lists[topo] = [t for t in f.read().split() if t]
     if args.only:
-        only = args.only.split(",")
+        only = [x for x in args.only.split(",") if x]
+        known = set(lists["T2"]) | set(lists["T3"])
+        unknown = [x for x in only if x not in known]
+        if unknown or not only:
+            print(f"lab: unknown test(s) in ONLY: {', '.join(unknown) or '(none given)'}; "
+                  f"known: {' '.join(sorted(known))}", file=sys.stderr)
+            sys.exit(2)
         lists = {t: [x for x in l if x in only] for t, l in lists.items()}
+    kunit_want = expected_kunit() if lists["T2"] or not args.only else {}
+    if not kunit_want and lists["T2"]:
+        print("lab: found no KUnit suite in mm/kmmscand/tests", file=sys.stderr)
+        sys.exit(2)
+    kunit_seen, ksft_seen = {}, {}
 
     res = Results()
     for topo in ("T2", "T3"):
-        if topo == "T3" and not lists[topo]:
+        if not lists[topo] and (topo == "T3" or args.only):
             continue
-        extra = ""
+        extra = " lab.kmmscand=1"
         if args.only:
             extra += " lab.tests=" + (",".join(lists[topo]) or "none")
         if topo != "T2":
@@ -162,16 +241,18 @@ def main():
             # KASAN and lockdep (see tools/testing/selftests/kmmscand).
             extra += " lab.slow=1"
         rc, log, path = boot(topo, kernel, args.timeout, extra, logdir)
-        dmesg = section(log, "DMESG")
+        klog = kernel_log(log)
         if "@@LAB-DONE@@" not in log:
             why = "timed out" if rc == 124 else f"did not finish (exit {rc})"
             res.add("FAIL", f"guest [{topo}]", f"{why}, see {path}")
         tap = section(log, "KSELFTEST")
         if tap is not None:
-            parse_kselftest(tap, topo, res)
+            ksft_seen[topo] = parse_kselftest(tap, topo, res)
         if topo == "T2":
-            parse_kunit(dmesg if dmesg is not None else log, tree, res)
-        check_splats(dmesg if dmesg is not None else log, topo, res)
+            kunit_seen = parse_kunit(klog, tree, res)
+        check_splats(klog, topo, res)
+
+    check_expected(res, kunit_want, kunit_seen, lists, ksft_seen)
 
     total = res.passed + res.failed + res.skipped
     if res.failures:
