@@ -198,13 +198,16 @@ void __kmmscand_record_access(unsigned long pfn, int nid,
 	/* A previous owner's ready bit went: so does its count. */
 	if (kmmscand_rec_ready(old) && !kmmscand_rec_ready(new))
 		atomic_dec(&sec->nr_ready);
-	if (kmmscand_rec_ready(old) || !kmmscand_rec_ready(new)) {
+	/* Not ready, or ready already for this owner: nothing to tell. */
+	if (!kmmscand_rec_ready(new) || (kmmscand_rec_ready(old) && !first)) {
 		rcu_read_unlock();
 		return;
 	}
-	/* 0 -> 1: publish the record, then the section (see take_ready) */
-	atomic_inc(&sec->nr_ready);
-	set_bit(secnr, kmmscand_ready_map);
+	if (!kmmscand_rec_ready(old)) {
+		/* 0 -> 1: publish the record, then the section (take_ready) */
+		atomic_inc(&sec->nr_ready);
+		set_bit(secnr, kmmscand_ready_map);
+	}
 	rcu_read_unlock();
 
 	/*

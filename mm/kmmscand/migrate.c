@@ -226,6 +226,14 @@ static bool kmmscand_promote_one(struct kmmscand_migrate_state *ms,
 	/* Only a folio's head pfn is recorded; a tail means it was split. */
 	if (unlikely(page_folio(page) != folio || folio_pfn(folio) != pfn))
 		goto put;
+	/*
+	 * The scanner sets PG_young on every folio it records: without it,
+	 * the record belongs to a previous owner of the pfn (the folio was
+	 * freed and the pfn reused since), or reclaim consumed the flag.
+	 * Either way this folio has not been seen hot: drop it.
+	 */
+	if (!folio_test_young(folio))
+		goto put;
 	src_nid = folio_nid(folio);
 	if (!folio_test_lru(folio)) {
 		count_vm_event(KMMSCAND_PROMOTE_FAIL_ISOLATE);
