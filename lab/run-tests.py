@@ -199,10 +199,13 @@ def boot(topo, kernel, timeout, extra, logdir):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--debug", action="store_true", help="use the debug kernel")
-    ap.add_argument("--timeout", type=int, default=int(os.environ.get("VM_TIMEOUT", 1500)))
+    ap.add_argument("--timeout", type=int, default=int(os.environ.get("VM_TIMEOUT", 0)),
+                    help="seconds per guest (default 1800, 3600 with --debug)")
     ap.add_argument("--only", default="", help="comma list of collection:test to run")
     args = ap.parse_args()
 
+    if not args.timeout:
+        args.timeout = 3600 if args.debug else 1800
     kdir = os.path.join(BUILD, "kernel-debug" if args.debug else "kernel")
     kernel = os.path.join(kdir, "arch/x86/boot/bzImage")
     tree = os.path.realpath(os.path.join(BUILD, "linux"))
@@ -231,7 +234,10 @@ def main():
     for topo in ("T2", "T3"):
         if not lists[topo] and (topo == "T3" or args.only):
             continue
-        extra = " lab.kmmscand=1"
+        # A TCG vCPU thread can be starved by the host for seconds: give
+        # the lockup detectors 30 s (hard) and 60 s (soft) before they
+        # call it a lockup.
+        extra = " lab.kmmscand=1 watchdog_thresh=30"
         if args.only:
             extra += " lab.tests=" + (",".join(lists[topo]) or "none")
         if topo != "T2":

@@ -294,9 +294,11 @@ static long count_events(const char *event, pid_t pid)
 }
 
 /*
- * scan_period_min_ms/scan_period_max_ms: a hot process is scanned about
- * every 0.5 s with both bounds at 500 ms, and at most every 3 s with both
- * at 3000 ms.
+ * scan_period_min_ms/scan_period_max_ms: a process with a hot buffer kept
+ * on node1 (migration off, so the passes keep finding accesses and the
+ * adaptive period keeps shrinking) is scanned every 0.3 s with both
+ * bounds at 300 ms (the default bounds would not go below 0.5 s), and at
+ * most every 3 s with both at 3000 ms.
  */
 TEST_F_TIMEOUT(knobs, scan_period_bounds, 90)
 {
@@ -304,10 +306,11 @@ TEST_F_TIMEOUT(knobs, scan_period_bounds, 90)
 	long fast, slow;
 	char *buf;
 
+	ASSERT_EQ(0, kmmscand_set("migrate_enabled", "0"));
 	buf = alloc_pattern_on_node(8UL << 20, 1, false, 0x5);
 	ASSERT_NE(NULL, buf);
-	ASSERT_EQ(0, kmmscand_set("scan_period_min_ms", "500"));
-	ASSERT_EQ(0, kmmscand_set("scan_period_max_ms", "500"));
+	ASSERT_EQ(0, kmmscand_set("scan_period_min_ms", "300"));
+	ASSERT_EQ(0, kmmscand_set("scan_period_max_ms", "300"));
 	hot_for(buf, 8UL << 20, 2.0);
 	ASSERT_EQ(0, trace_start(ev, NULL));
 	hot_for(buf, 8UL << 20, 6.0);
@@ -321,41 +324,54 @@ TEST_F_TIMEOUT(knobs, scan_period_bounds, 90)
 	hot_for(buf, 8UL << 20, 6.0);
 	trace_stop();
 	slow = count_events("kmmscand_scan_end", getpid());
-	ksft_print_msg("passes in 6 s: period 500 ms: %ld, period 3000 ms: %ld\n", fast, slow);
-	EXPECT_GE(fast, 6);
-	EXPECT_LE(fast, 14);
+	ksft_print_msg("passes in 6 s: period 300 ms: %ld, period 3000 ms: %ld\n", fast, slow);
+	EXPECT_GE(fast, 14);
+	EXPECT_LE(fast, 21);
 	EXPECT_LE(slow, 3);
+	EXPECT_EQ(0.0, pct_on_node(buf, 8UL << 20, 0));
+	EXPECT_EQ(0, verify_pattern(buf, 8UL << 20, 0x5, NULL));
 	munmap(buf, 8UL << 20);
 }
 
 /*
  * scan_size_mb: the first pass of a new process covers at most
  * scan_size_mb of its address space (plus the PMD the walk stopped in);
- * with a large size, the whole 128 MiB mapping in one pass.
+ * with a large size, the whole 128 MiB mapping in one pass. The first
+ * pass waits (initial_scan_delay_ms) until the child has mapped it all.
  */
 static long first_pass_ptes(unsigned int size_mb)
 {
 	static const char * const ev[] = { "kmmscand_scan_end", NULL };
-	char val[16], pat[32], line[1024];
+	char val[16], pat[32], line[1024], c;
 	const char *match[3] = { "kmmscand_scan_end:", pat, NULL };
 	long ptes = -1;
+	int p[2];
 	pid_t pid;
 	FILE *f;
 
 	snprintf(val, sizeof(val), "%u", size_mb);
-	if (kmmscand_set("scan_size_mb", val) || trace_start(ev, NULL))
+	if (kmmscand_set("scan_size_mb", val) ||
+	    kmmscand_set("initial_scan_delay_ms", "600000") ||
+	    trace_start(ev, NULL) || pipe(p))
 		return -1;
 	pid = fork();
 	if (pid == 0) {
 		char *buf = alloc_on_node(128UL << 20, 1, false);
 
-		if (!buf)
+		if (!buf || write(p[1], "", 1) != 1)
 			_exit(1);
 		sleep(4);
 		_exit(0);
 	}
+	/* mapped: let the first pass come now */
+	if (read(p[0], &c, 1) != 1 || kmmscand_set("initial_scan_delay_ms", "0"))
+		ptes = -2;
 	waitpid(pid, NULL, 0);
+	close(p[0]);
+	close(p[1]);
 	trace_stop();
+	if (ptes == -2)
+		return ptes;
 	snprintf(pat, sizeof(pat), "pid=%d ", pid);
 	/* the first matching line */
 	snprintf(line, sizeof(line), "%s/trace", tracefs());
@@ -421,20 +437,28 @@ TEST_F_TIMEOUT(knobs, initial_delay_spares_short_lived, 60)
 }
 
 /*
- * mms_to_scan=1: one process visited per wake, so with a 200 ms sleep at
- * most ~5 passes a second over 8 hot processes (64 per wake would give
- * about 16); and still every one of them is promoted in turn.
+ * mms_to_scan=1: one process visited per wake. With 8 processes keeping
+ * buffers hot on node1 (migration off, so they stay there and their
+ * periods stay at the 100-500 ms bounds), a 200 ms sleep allows at most
+ * ~5 passes a second; visiting every process each wake would make
+ * about 16 or more. Then, migration on, every one of them is promoted in
+ * turn.
  */
 #define NR_PROCS	8
 #define PROC_SIZE	(8UL << 20)
 
-TEST_F_TIMEOUT(knobs, mms_to_scan_one_visits_all, 150)
+TEST_F_TIMEOUT(knobs, mms_to_scan_one_visits_all, 180)
 {
 	static const char * const ev[] = { "kmmscand_scan_end", NULL };
 	int pipes[NR_PROCS][2], i, status, done = 0;
 	pid_t pid[NR_PROCS];
 	long passes;
 
+	ASSERT_EQ(0, kmmscand_set("migrate_enabled", "0"));
+	ASSERT_EQ(0, kmmscand_set("scan_period_min_ms", "100"));
+	ASSERT_EQ(0, kmmscand_set("scan_period_max_ms", "500"));
+	/* one visit per wake: a round of every mm may take seconds */
+	ASSERT_EQ(0, kmmscand_set("hot_window_ms", "20000"));
 	ASSERT_EQ(0, kmmscand_set("mms_to_scan", "1"));
 	ASSERT_EQ(0, kmmscand_set("scan_sleep_ms", "200"));
 	for (i = 0; i < NR_PROCS; i++) {
@@ -447,22 +471,21 @@ TEST_F_TIMEOUT(knobs, mms_to_scan_one_visits_all, 150)
 
 			if (!buf)
 				_exit(2);
-			took = hot_until_pct(buf, PROC_SIZE, 90.0, 100.0);
+			took = hot_until_pct(buf, PROC_SIZE, 90.0, 120.0);
 			if (verify_pattern(buf, PROC_SIZE, i, NULL))
 				_exit(3);
-			/* stay hot until the parent has counted */
 			if (write(pipes[i][1], &took, sizeof(took)) != sizeof(took))
 				_exit(4);
-			hot_for(buf, PROC_SIZE, 1.0);
 			_exit(took > 0 ? 0 : 1);
 		}
 		close(pipes[i][1]);
 	}
-	sleep(2);
+	sleep(3);
 	ASSERT_EQ(0, trace_start(ev, NULL));
 	sleep(10);
 	trace_stop();
 	passes = count_events("kmmscand_scan_end", 0);
+	ASSERT_EQ(0, kmmscand_set("migrate_enabled", "1"));
 	for (i = 0; i < NR_PROCS; i++) {
 		double took = -1;
 

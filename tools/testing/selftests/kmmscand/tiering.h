@@ -329,16 +329,22 @@ static inline long verify_pattern(const char *buf, size_t len,
 	return bad;
 }
 
-/* alloc_on_node(), then every byte filled with the pattern of seed. */
+/*
+ * As alloc_on_node(), but every byte is written with the pattern of seed
+ * in the one pass that faults the pages in: each page is accessed once,
+ * so a scan pass cannot see it accessed twice.
+ */
 static inline char *alloc_pattern_on_node(size_t len, int nid, bool thp,
 					  unsigned long long seed)
 {
 	unsigned long mask = 1UL << nid;
-	char *buf = alloc_on_node(len, nid, thp);
+	char *buf;
 
-	if (!buf)
+	buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED)
 		return NULL;
-	/* Still bound while writing, in case a page was not faulted yet. */
+	madvise(buf, len, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
 	if (sys_set_mempolicy(MPOL_BIND, &mask, MAX_NODES + 1)) {
 		munmap(buf, len);
 		return NULL;
