@@ -16,7 +16,7 @@ require() {
 	eval "$1" && return 0
 	if [ "${KMMSCAND_EXPECTED:-0}" = 1 ]; then
 		echo "1..1"
-		echo "not ok 1 lab: $2"
+		echo "not ok 1 prerequisites # lab: $2"
 		exit 1
 	fi
 	echo "1..0 # SKIP $2"
