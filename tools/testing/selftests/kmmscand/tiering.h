@@ -187,29 +187,45 @@ static inline int node_tier(int nid)
 	return -1;
 }
 
-/* Allocate len bytes of anonymous memory and fault it in on node nid. */
-static inline char *alloc_on_node(size_t len, int nid, bool thp)
+/*
+ * Map len bytes of anonymous memory (THP-backed or not) and bind the task
+ * to node nid, so that the caller's first touch faults the pages in
+ * there; end_on_node() goes back to the default policy: the pages stay on
+ * nid but nothing pins them there.
+ */
+static inline char *begin_on_node(size_t len, int nid, bool thp)
 {
 	unsigned long mask = 1UL << nid;
 	char *buf;
-	size_t i;
 
 	buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (buf == MAP_FAILED)
 		return NULL;
 	madvise(buf, len, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
-	/*
-	 * Bind only while faulting the pages in, then go back to the default
-	 * policy: the pages stay on nid but nothing pins them there.
-	 */
 	if (sys_set_mempolicy(MPOL_BIND, &mask, MAX_NODES + 1)) {
 		munmap(buf, len);
 		return NULL;
 	}
+	return buf;
+}
+
+static inline void end_on_node(void)
+{
+	sys_set_mempolicy(MPOL_DEFAULT, NULL, 0);
+}
+
+/* Allocate len bytes of anonymous memory and fault it in on node nid. */
+static inline char *alloc_on_node(size_t len, int nid, bool thp)
+{
+	char *buf = begin_on_node(len, nid, thp);
+	size_t i;
+
+	if (!buf)
+		return NULL;
 	for (i = 0; i < len; i += PAGE_SZ)
 		buf[i] = (char)i;
-	sys_set_mempolicy(MPOL_DEFAULT, NULL, 0);
+	end_on_node();
 	return buf;
 }
 
@@ -337,20 +353,12 @@ static inline long verify_pattern(const char *buf, size_t len,
 static inline char *alloc_pattern_on_node(size_t len, int nid, bool thp,
 					  unsigned long long seed)
 {
-	unsigned long mask = 1UL << nid;
-	char *buf;
+	char *buf = begin_on_node(len, nid, thp);
 
-	buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (buf == MAP_FAILED)
+	if (!buf)
 		return NULL;
-	madvise(buf, len, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
-	if (sys_set_mempolicy(MPOL_BIND, &mask, MAX_NODES + 1)) {
-		munmap(buf, len);
-		return NULL;
-	}
 	fill_pattern(buf, len, seed);
-	sys_set_mempolicy(MPOL_DEFAULT, NULL, 0);
+	end_on_node();
 	return buf;
 }
 
