@@ -42,14 +42,21 @@
  * bits of present PTEs and huge PMDs (including secondary MMUs), reports
  * slow-tier accesses to the hotness store (hotness.c) and counts young
  * top-tier anon pages per node to choose the mm's promotion target. A
- * pass ends after scan_size of address space or at the end of the mm; its
- * result adapts the mm's scan period and size (policy.c).
+ * batch that found young slow-tier pages is re-checked twice, recheck_ms
+ * apart: pages young again that soon climb frequency levels, pages found
+ * old lose the levels only quick re-accesses earn. A pass ends after
+ * scan_size of address space or at the end of the mm; its result adapts
+ * the mm's scan period and size (policy.c). Between two passes a few
+ * sampled pages are probed once a second, so that an mm turning hot
+ * after a quiet phase does not wait out its backed-off period.
  *
- * The hotness store turns reports into per-page frequencies and marks a
- * page ready once it was seen often enough within a window. The migration
- * thread "kmmmigrated" (migrate.c) harvests ready pages, re-checks them,
- * and promotes them in batches through the misplaced-folio migration path,
- * within a rate limit and the target node's headroom.
+ * The hotness store turns reports into per-page frequency levels and
+ * marks a page ready once it was seen often enough within a window. The
+ * migration thread "kmmmigrated" (migrate.c) harvests ready pages level
+ * by level, the highest first and none below a promotion level that
+ * adapts to what the rate limit and the top tier's room can take,
+ * re-checks them, and promotes them in batches through the misplaced-folio
+ * migration path.
  *
  * Locking, outermost first:
  *
@@ -85,6 +92,7 @@ struct kmmscand_tunables kmmscand_tun __read_mostly = {
 	.hot_threshold = KMMSCAND_HOT_THRESHOLD_DEF,
 	.hot_window_ms = KMMSCAND_HOT_WINDOW_MS_DEF,
 	.promote_rate_limit_mbps = KMMSCAND_PROMOTE_RATE_LIMIT_MBPS_DEF,
+	.recheck_ms = KMMSCAND_RECHECK_MS_DEF,
 	.target_node = NUMA_NO_NODE,
 };
 
@@ -461,8 +469,7 @@ static unsigned int kmmscand_scan_cursor(unsigned int budget)
 	lockdep_assert_held(&kmmscand_mm_lock);
 
 	kmmscand_clamp_next_scan(mslot);
-	if (kmmscand_test_exit(mslot->slot.mm) ||
-	    time_before(jiffies, mslot->next_scan)) {
+	if (kmmscand_test_exit(mslot->slot.mm) || !kmmscand_mm_due(mslot)) {
 		/* An exiting mm is collected: the visit is given up. */
 		if (kmmscand_test_exit(mslot->slot.mm))
 			count_vm_event(KMMSCAND_MM_SKIPPED);

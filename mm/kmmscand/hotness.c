@@ -25,8 +25,8 @@
 
 /**
  * struct kmmscand_section - the records of one memory section
- * @nr_ready: records of this section with the ready bit set (approximate:
- *	the bit is set before the count is raised)
+ * @nr_ready: records of this section with the ready bit set, per frequency
+ *	level (approximate: the record changes before the count does)
  * @nid: node of the section, to free it when the node changes tier
  * @rcu: to free the section after the readers of the record path
  * @rec: one record per page, see the layout in internal.h
@@ -39,7 +39,7 @@
  * power of two and kmalloc would round it up to twice the size.
  */
 struct kmmscand_section {
-	atomic_t nr_ready;
+	atomic_t nr_ready[KMMSCAND_REC_FREQ_MAX + 1];
 	int nid;
 	struct rcu_head rcu;
 	u16 *rec;
@@ -50,6 +50,20 @@ static DEFINE_XARRAY(kmmscand_sections);
 
 /* One bit per memory section that may hold ready records. */
 static unsigned long *kmmscand_ready_map;
+
+/*
+ * Ready records of all sections per frequency level: the sum of the
+ * sections' nr_ready. A section's counts leave the sum only once no
+ * reporter can touch the section any more (kmmscand_section_free_rcu()).
+ */
+static atomic_long_t kmmscand_ready_level[KMMSCAND_REC_FREQ_MAX + 1];
+
+/*
+ * Arrivals per level: how often a record crossed a level on its way up
+ * while ready (becoming ready at level l crosses 1..l), so that the
+ * migrator sees the demand at each level even while it drains it.
+ */
+static atomic_long_t kmmscand_ready_arrivals[KMMSCAND_REC_FREQ_MAX + 1];
 
 /*
  * Serialises section creation and removal and protects
@@ -134,6 +148,31 @@ u16 kmmscand_rec_update(u16 old, u8 tick, unsigned int threshold, int nid)
 }
 
 /**
+ * kmmscand_rec_miss - account a re-check that found the page not accessed
+ * @old: the record before the re-check
+ *
+ * A re-check looks at a page a short interval (recheck_ms) after its
+ * Accessed bit was cleared. Finding it young again raises the frequency
+ * like any observation; finding it old is evidence against the levels
+ * above 2 that only quick re-accesses earn, so they are halved. Levels 1
+ * and 2 (seen once, seen twice within the window) stay: a page touched a
+ * few times per window is not young again within recheck_ms, and that
+ * must not undo what the window already established.
+ *
+ * Return: the new record; tick, ready bit and hint are kept.
+ */
+u16 kmmscand_rec_miss(u16 old)
+{
+	unsigned int freq = kmmscand_rec_freq(old);
+
+	if (freq <= 2)
+		return old;
+	freq = max(2U, freq / 2);
+	return (old & ~KMMSCAND_REC_FREQ_MASK) |
+	       freq << KMMSCAND_REC_FREQ_SHIFT;
+}
+
+/**
  * kmmscand_rec_fresh - is the page still hot at migration time?
  * @rec: the record
  * @tick: current tick
@@ -143,6 +182,76 @@ u16 kmmscand_rec_update(u16 old, u8 tick, unsigned int threshold, int nid)
 bool kmmscand_rec_fresh(u16 rec, u8 tick)
 {
 	return kmmscand_rec_freq(rec) && kmmscand_rec_within(rec, tick);
+}
+
+/*
+ * A record changed from @old to @new: move it between the ready counts of
+ * its levels, and count the levels it rose through if this is news (an
+ * @arrival: an access, not the migrator putting a record back).
+ * Return: true if it became ready (was not before).
+ */
+static bool kmmscand_ready_account(struct kmmscand_section *sec, u16 old,
+				   u16 new, bool arrival)
+{
+	unsigned int fo = kmmscand_rec_freq(old), fn = kmmscand_rec_freq(new);
+	bool ro = kmmscand_rec_ready(old), rn = kmmscand_rec_ready(new);
+	unsigned int l;
+
+	if (ro == rn && (!ro || fo == fn))
+		return false;
+	if (arrival && rn)
+		for (l = ro ? fo + 1 : 1; l <= fn; l++)
+			atomic_long_inc(&kmmscand_ready_arrivals[l]);
+	if (ro) {
+		atomic_dec(&sec->nr_ready[fo]);
+		atomic_long_dec(&kmmscand_ready_level[fo]);
+	}
+	if (rn) {
+		atomic_inc(&sec->nr_ready[fn]);
+		atomic_long_inc(&kmmscand_ready_level[fn]);
+	}
+	return rn && !ro;
+}
+
+/* Ready records of @sec at level @min_level or above. */
+static int kmmscand_section_ready(struct kmmscand_section *sec,
+				  unsigned int min_level)
+{
+	unsigned int l;
+	int n = 0;
+
+	for (l = min_level; l <= KMMSCAND_REC_FREQ_MAX; l++)
+		n += atomic_read(&sec->nr_ready[l]);
+	return n;
+}
+
+/**
+ * kmmscand_hotness_ready_levels - ready records per frequency level
+ * @levels: out: KMMSCAND_REC_FREQ_MAX + 1 counts, index = level
+ *
+ * Approximate: concurrent reporters may be between a record update and
+ * its count.
+ */
+void kmmscand_hotness_ready_levels(unsigned long *levels)
+{
+	unsigned int l;
+
+	for (l = 0; l <= KMMSCAND_REC_FREQ_MAX; l++)
+		levels[l] = max(0L, atomic_long_read(&kmmscand_ready_level[l]));
+}
+
+/**
+ * kmmscand_hotness_ready_arrivals - arrivals per frequency level so far
+ * @arrivals: out: KMMSCAND_REC_FREQ_MAX + 1 counters, index = level
+ *
+ * Counters that only grow (modulo wrap): the caller takes differences.
+ */
+void kmmscand_hotness_ready_arrivals(unsigned long *arrivals)
+{
+	unsigned int l;
+
+	for (l = 0; l <= KMMSCAND_REC_FREQ_MAX; l++)
+		arrivals[l] = atomic_long_read(&kmmscand_ready_arrivals[l]);
 }
 
 /**
@@ -169,6 +278,7 @@ void __kmmscand_record_access(unsigned long pfn, int nid,
 	struct kmmscand_section *sec;
 	unsigned int threshold;
 	u16 *rec, old, new;
+	bool became_ready;
 	u8 tick;
 
 	if (WARN_ON_ONCE((unsigned int)src >= KMMSCAND_NR_SOURCES))
@@ -195,19 +305,16 @@ void __kmmscand_record_access(unsigned long pfn, int nid,
 	trace_kmmscand_record(pfn, src, kmmscand_rec_freq(new),
 			      !kmmscand_rec_ready(old) &&
 			      kmmscand_rec_ready(new));
-	/* A previous owner's ready bit went: so does its count. */
-	if (kmmscand_rec_ready(old) && !kmmscand_rec_ready(new))
-		atomic_dec(&sec->nr_ready);
-	/* Not ready, or ready already for this owner: nothing to tell. */
-	if (!kmmscand_rec_ready(new) || (kmmscand_rec_ready(old) && !first)) {
+	became_ready = kmmscand_ready_account(sec, old, new, true);
+	/*
+	 * Newly ready, or ready afresh for a new owner (its count did not
+	 * change, but its pages did): publish the section (take_ready).
+	 */
+	if (!became_ready && !(first && kmmscand_rec_ready(new))) {
 		rcu_read_unlock();
 		return;
 	}
-	if (!kmmscand_rec_ready(old)) {
-		/* 0 -> 1: publish the record, then the section (take_ready) */
-		atomic_inc(&sec->nr_ready);
-		set_bit(secnr, kmmscand_ready_map);
-	}
+	set_bit(secnr, kmmscand_ready_map);
 	rcu_read_unlock();
 
 	/*
@@ -236,18 +343,46 @@ void kmmscand_record_access(unsigned long pfn, int nid,
 }
 
 /**
+ * kmmscand_record_miss - report a re-check that found a page not accessed
+ * @pfn: a pfn the scanner saw young at its previous look, its folio's head
+ *
+ * Lock-free like __kmmscand_record_access(); see kmmscand_rec_miss().
+ */
+void kmmscand_record_miss(unsigned long pfn)
+{
+	struct kmmscand_section *sec;
+	u16 *rec, old, new;
+
+	rcu_read_lock();
+	sec = xa_load(&kmmscand_sections, pfn_to_section_nr(pfn));
+	if (sec) {
+		rec = &sec->rec[pfn & (PAGES_PER_SECTION - 1)];
+		old = READ_ONCE(*rec);
+		do {
+			new = kmmscand_rec_miss(old);
+			if (new == old)
+				goto out;
+		} while (!try_cmpxchg(rec, &old, new));
+		kmmscand_ready_account(sec, old, new, false);
+	}
+out:
+	rcu_read_unlock();
+}
+
+/**
  * kmmscand_hotness_take_ready - harvest ready records for kmmmigrated
  * @secnr: in/out: section to resume from
  * @idx: in/out: record index to resume from within @secnr
  * @pfns: out: pfns of the harvested records
  * @recs: out: the records as they were before their ready bit was cleared
  * @max: capacity of @pfns and @recs
+ * @min_level: harvest only records of this frequency level or above
  *
  * Clears the ready bit of up to @max records, starting at @secnr/@idx.
  * A section's summary bit is cleared before its records are read and set
- * again if the harvest stops inside it; a producer sets the record before
- * the bit, so a record made ready concurrently is never lost: either it is
- * seen here, or its bit is set after ours was cleared.
+ * again if ready records remain in it (of any level); a producer sets the
+ * record before the bit, so a record made ready concurrently is never
+ * lost: either it is seen here, or its bit is set after ours was cleared.
  *
  * Return: the number of records harvested; fewer than @max means no ready
  * section is left after the cursor.
@@ -255,12 +390,14 @@ void kmmscand_record_access(unsigned long pfn, int nid,
 unsigned int kmmscand_hotness_take_ready(unsigned long *secnr,
 					 unsigned long *idx,
 					 unsigned long *pfns, u16 *recs,
-					 unsigned int max)
+					 unsigned int max,
+					 unsigned int min_level)
 {
 	struct kmmscand_section *sec;
 	unsigned int n = 0;
 	unsigned long i;
-	u16 old;
+	u16 old, new;
+	int want;
 
 	while (n < max) {
 		if (!*idx) {
@@ -275,31 +412,82 @@ unsigned int kmmscand_hotness_take_ready(unsigned long *secnr,
 
 		rcu_read_lock();
 		sec = xa_load(&kmmscand_sections, *secnr);
-		for (i = *idx; sec && i < PAGES_PER_SECTION && n < max; i++) {
-			if (atomic_read(&sec->nr_ready) <= 0)
-				break;
+		/* What to look for; records made ready later set the bit. */
+		want = sec ? kmmscand_section_ready(sec, min_level) : 0;
+		for (i = *idx; want > 0 && i < PAGES_PER_SECTION && n < max;
+		     i++) {
 			old = READ_ONCE(sec->rec[i]);
-			while (kmmscand_rec_ready(old)) {
-				if (!try_cmpxchg(&sec->rec[i], &old,
-						 old & ~KMMSCAND_REC_READY))
+			while (kmmscand_rec_ready(old) &&
+			       kmmscand_rec_freq(old) >= min_level) {
+				new = old & ~KMMSCAND_REC_READY;
+				if (!try_cmpxchg(&sec->rec[i], &old, new))
 					continue;
-				atomic_dec(&sec->nr_ready);
+				kmmscand_ready_account(sec, old, new, false);
 				pfns[n] = section_nr_to_pfn(*secnr) + i;
 				recs[n++] = old;
+				want--;
 				break;
 			}
 		}
-		if (sec && n == max && i < PAGES_PER_SECTION &&
-		    atomic_read(&sec->nr_ready) > 0) {
-			/* Stopping inside the section: keep it findable. */
+		if (sec && kmmscand_section_ready(sec, 0) > 0) {
+			/* Ready records remain: keep the section findable. */
 			set_bit(*secnr, kmmscand_ready_map);
-			*idx = i;
-			rcu_read_unlock();
-			break;
+			if (n == max && i < PAGES_PER_SECTION) {
+				*idx = i;
+				rcu_read_unlock();
+				break;
+			}
 		}
 		rcu_read_unlock();
 		*idx = 0;
 		(*secnr)++;
+	}
+	return n;
+}
+
+/**
+ * kmmscand_hotness_drop_stale - drop ready records that went cold
+ * @tick: current tick
+ * @below: only records below this frequency level
+ *
+ * Records that wait below the promotion level are not harvested; those
+ * whose last access left the window (their page went cold, or was freed
+ * and its owner is gone) would hold the summary and the ready counts for
+ * nothing. Clears their ready bit, as kmmmigrated would after a harvest.
+ *
+ * Return: the number of records dropped.
+ */
+unsigned long kmmscand_hotness_drop_stale(u8 tick, unsigned int below)
+{
+	struct kmmscand_section *sec;
+	unsigned long secnr, i, n = 0;
+	u16 old, new;
+	int want;
+
+	for_each_set_bit(secnr, kmmscand_ready_map, NR_MEM_SECTIONS) {
+		rcu_read_lock();
+		sec = xa_load(&kmmscand_sections, secnr);
+		want = sec ? kmmscand_section_ready(sec, 0) -
+			     kmmscand_section_ready(sec, below) : 0;
+		for (i = 0; want > 0 && i < PAGES_PER_SECTION; i++) {
+			old = READ_ONCE(sec->rec[i]);
+			while (kmmscand_rec_ready(old) &&
+			       kmmscand_rec_freq(old) < below) {
+				want--;
+				if (kmmscand_rec_fresh(old, tick))
+					break;
+				new = old & ~KMMSCAND_REC_READY;
+				if (!try_cmpxchg(&sec->rec[i], &old, new)) {
+					want++;
+					continue;
+				}
+				kmmscand_ready_account(sec, old, new, false);
+				n++;
+				break;
+			}
+		}
+		rcu_read_unlock();
+		cond_resched();
 	}
 	return n;
 }
@@ -326,7 +514,8 @@ void kmmscand_hotness_requeue(unsigned long pfn)
 			if (kmmscand_rec_ready(old))
 				goto out;
 		} while (!try_cmpxchg(rec, &old, old | KMMSCAND_REC_READY));
-		atomic_inc(&sec->nr_ready);
+		kmmscand_ready_account(sec, old, old | KMMSCAND_REC_READY,
+				       false);
 		set_bit(secnr, kmmscand_ready_map);
 	}
 out:
@@ -337,7 +526,12 @@ static void kmmscand_section_free_rcu(struct rcu_head *rcu)
 {
 	struct kmmscand_section *sec =
 		container_of(rcu, struct kmmscand_section, rcu);
+	unsigned int l;
 
+	/* No reporter sees the section any more: its counts are final. */
+	for (l = 0; l <= KMMSCAND_REC_FREQ_MAX; l++)
+		atomic_long_sub(atomic_read(&sec->nr_ready[l]),
+				&kmmscand_ready_level[l]);
 	kvfree(sec->rec);
 	kfree(sec);
 }

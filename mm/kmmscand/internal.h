@@ -35,6 +35,11 @@
  * initial_scan_delay_ms 1000: short-lived processes are never scanned.
  * hot_threshold 2 in hot_window_ms 5000: a page is ready on its second
  *	observed access within 5 s.
+ * recheck_ms 100: a range with young slow-tier pages is looked at again
+ *	twice, 100 ms apart, after a pass clears its Accessed bits. A page
+ *	young again that soon is hot; 100 ms is five scanner wakes, short
+ *	enough to resolve pages touched more than a few times a second,
+ *	long enough that a range's re-checks do not stall its pass.
  * promote_rate_limit 256 MB/s: 65536 pages/s, well above what a scan can
  *	find, but bounds the migration bandwidth taken from the top tier.
  */
@@ -50,6 +55,28 @@
 #define KMMSCAND_HOT_THRESHOLD_DEF		2
 #define KMMSCAND_HOT_WINDOW_MS_DEF		5000
 #define KMMSCAND_PROMOTE_RATE_LIMIT_MBPS_DEF	256
+#define KMMSCAND_RECHECK_MS_DEF			100
+
+/*
+ * Re-checks of a range after the pass that found it young, and how many
+ * ranges of one mm may wait for theirs: a pass stops for the mm's visit
+ * when the queue is full, so at most this many batches are in flight.
+ */
+#define KMMSCAND_RECHECKS			2U
+#define KMMSCAND_RECHECK_SLOTS			8
+
+/*
+ * Probes of an mm between passes: this many slow-tier pages sampled by
+ * the last pass, tested (not cleared) for their Accessed bit once per
+ * KMMSCAND_PROBE_INTERVAL while the mm waits for its next pass. A young
+ * probe starts the pass at once, so an mm whose period backed off while
+ * it was idle is noticed within about a second of turning hot.
+ * KMMSCAND_PROBE_STRIDE: one present slow-tier PTE in this many is a
+ * candidate for the sample.
+ */
+#define KMMSCAND_NR_PROBES			16
+#define KMMSCAND_PROBE_INTERVAL			HZ
+#define KMMSCAND_PROBE_STRIDE			64U
 
 /*
  * Work budget of the scanner in PTE units: one unit per PTE examined, per
@@ -77,6 +104,7 @@
  * @hot_threshold: accesses within @hot_window_ms that make a page ready
  * @hot_window_ms: length of the access-frequency window
  * @promote_rate_limit_mbps: promotion bandwidth limit in MB/s (0: none)
+ * @recheck_ms: interval between a range's clearing and its re-checks
  * @target_node: forced promotion target, NUMA_NO_NODE for the heuristic
  *
  * Readers use READ_ONCE() and writers WRITE_ONCE(): a reader may see a
@@ -95,10 +123,25 @@ struct kmmscand_tunables {
 	unsigned int hot_threshold;
 	unsigned int hot_window_ms;
 	unsigned int promote_rate_limit_mbps;
+	unsigned int recheck_ms;
 	int target_node;
 };
 
 extern struct kmmscand_tunables kmmscand_tun;
+
+/**
+ * struct kmmscand_recheck - a range of an mm waiting to be looked at again
+ * @start: first address
+ * @end: end address
+ * @cleared: jiffies when its Accessed bits were last cleared
+ * @left: re-checks still to do
+ */
+struct kmmscand_recheck {
+	unsigned long start;
+	unsigned long end;
+	unsigned long cleared;
+	unsigned int left;
+};
 
 /**
  * struct kmmscand_mm_slot - per-mm scan state
@@ -121,6 +164,12 @@ extern struct kmmscand_tunables kmmscand_tun;
  *	counting for the PTEs it maps
  * @pass_young_slow: young slow-tier entries found by the current pass
  * @pass_young_top: young top-tier anon entries found by the current pass
+ * @recheck: ranges waiting for a re-check, oldest first
+ * @nr_recheck: entries of @recheck in use
+ * @probe: slow-tier addresses sampled by the last pass
+ * @nr_probe: entries of @probe in use
+ * @probe_seen: candidates offered to @probe during the current pass
+ * @probe_next: jiffies of the next probe round
  *
  * The linkage is protected by kmmscand_mm_lock. Every other field is
  * only touched by the scanner thread, and only while the slot is the
@@ -143,6 +192,12 @@ struct kmmscand_mm_slot {
 	unsigned long pass_ptes;
 	unsigned long pass_young_slow;
 	unsigned long pass_young_top;
+	struct kmmscand_recheck recheck[KMMSCAND_RECHECK_SLOTS];
+	unsigned int nr_recheck;
+	unsigned long probe[KMMSCAND_NR_PROBES];
+	unsigned int nr_probe;
+	unsigned long probe_seen;
+	unsigned long probe_next;
 };
 
 /**
@@ -152,6 +207,8 @@ struct kmmscand_mm_slot {
  * @KMMSCAND_SCAN_CONTENDED: mmap_lock was contended; the cursor moves on
  * @KMMSCAND_SCAN_EXITING: the mm has no users left; the slot is collected
  * @KMMSCAND_SCAN_OPTOUT: the mm's level is 0; the cursor moves on
+ * @KMMSCAND_SCAN_WAIT: re-checks or probes done, or the pass waits for
+ *	its re-check queue to drain; the cursor moves on
  */
 enum kmmscand_scan_result {
 	KMMSCAND_SCAN_PASS_DONE,
@@ -159,6 +216,7 @@ enum kmmscand_scan_result {
 	KMMSCAND_SCAN_CONTENDED,
 	KMMSCAND_SCAN_EXITING,
 	KMMSCAND_SCAN_OPTOUT,
+	KMMSCAND_SCAN_WAIT,
 };
 
 /**
@@ -178,8 +236,12 @@ static inline bool kmmscand_test_exit(struct mm_struct *mm)
  *
  *   bits  0-7  last-access tick; a tick is hot_window_ms / 8, so the
  *              frequency window spans KMMSCAND_WINDOW_TICKS ticks
- *   bits  8-10 frequency: accesses whose predecessor was within the
- *              window, saturating at 7; 0 means "never accessed"
+ *   bits  8-10 frequency level: observed accesses whose predecessor was
+ *              within the window, saturating at 7; 0 means "never
+ *              accessed". A re-check that finds the page young again
+ *              recheck_ms after its clearing is an observation too, so
+ *              pages re-accessed quickly climb faster; one that finds it
+ *              old halves the levels above 2 (kmmscand_rec_miss())
  *   bit  11    ready: queued for kmmmigrated
  *   bits 12-15 target-node hint: nid + 1 for nid < 15, 0 = resolve at
  *              migration time
@@ -255,6 +317,7 @@ bool kmmscand_has_lowertier(nodemask_t *lower);
 bool kmmscand_node_has_headroom(int nid, void *arg);
 
 /* scan.c */
+bool kmmscand_mm_due(struct kmmscand_mm_slot *mslot);
 enum kmmscand_scan_result kmmscand_scan_mm(struct kmmscand_mm_slot *mslot,
 					   unsigned int budget,
 					   unsigned long *node_young,
@@ -280,6 +343,15 @@ void kmmscand_ratelimit_init(struct kmmscand_ratelimit *rl, unsigned long now);
 bool kmmscand_ratelimit_take(struct kmmscand_ratelimit *rl,
 			     unsigned long nr_pages, unsigned int mbps,
 			     unsigned long now);
+unsigned int kmmscand_promote_level(const unsigned long *ready,
+				    const unsigned long *arrivals,
+				    unsigned int threshold,
+				    unsigned long capacity);
+unsigned int kmmscand_next_promote_level(unsigned int cur,
+					 unsigned int fit,
+					 const unsigned long *ready,
+					 unsigned int threshold,
+					 bool patience_over);
 
 /* hotness.c */
 void __kmmscand_record_access(unsigned long pfn, int nid,
@@ -288,18 +360,25 @@ void __kmmscand_record_access(unsigned long pfn, int nid,
 u8 kmmscand_tick(unsigned long now, unsigned int window_ms);
 u16 kmmscand_rec_encode(u8 tick, unsigned int freq, bool ready, int nid);
 u16 kmmscand_rec_update(u16 old, u8 tick, unsigned int threshold, int nid);
+u16 kmmscand_rec_miss(u16 old);
 bool kmmscand_rec_fresh(u16 rec, u8 tick);
+void kmmscand_record_miss(unsigned long pfn);
+void kmmscand_hotness_ready_levels(unsigned long *levels);
+void kmmscand_hotness_ready_arrivals(unsigned long *arrivals);
 unsigned int kmmscand_hotness_take_ready(unsigned long *secnr,
 					 unsigned long *idx,
 					 unsigned long *pfns, u16 *recs,
-					 unsigned int max);
+					 unsigned int max,
+					 unsigned int min_level);
 void kmmscand_hotness_requeue(unsigned long pfn);
+unsigned long kmmscand_hotness_drop_stale(u8 tick, unsigned int below);
 void kmmscand_hotness_sync_tiers(void);
 int kmmscand_hotness_init(void);
 void kmmscand_hotness_exit(void);
 
 /* migrate.c */
 void kmmscand_migrate_wake(void);
+unsigned int kmmscand_migrate_level(void);
 int kmmscand_migrate_start(void);
 void kmmscand_migrate_stop(void);
 

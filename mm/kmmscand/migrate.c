@@ -8,6 +8,7 @@
 #include <linux/freezer.h>
 #include <linux/jiffies.h>
 #include <linux/kthread.h>
+#include <linux/math64.h>
 #include <linux/memcontrol.h>
 #include <linux/memory-tiers.h>
 #include <linux/memory_hotplug.h>
@@ -47,11 +48,13 @@ static bool kmmscand_migrate_pending;
 #define KMMSCAND_MIGRATE_RETRY	(HZ / 10)
 
 /**
- * struct kmmscand_batch - isolated folios sharing source, target and memcg
+ * struct kmmscand_batch - isolated folios sharing source, target, memcg
+ *	and frequency level
  * @folios: the isolated folios, linked through folio->lru
  * @src_nid: node the folios are on, captured before migration
  * @dst_nid: target node
  * @memcg: memcg of the folios, referenced
+ * @freq: frequency level of the folios' records when harvested
  * @nr_pages: pages in @folios
  */
 struct kmmscand_batch {
@@ -59,6 +62,7 @@ struct kmmscand_batch {
 	int src_nid;
 	int dst_nid;
 	struct mem_cgroup *memcg;
+	unsigned int freq;
 	unsigned int nr_pages;
 };
 
@@ -68,6 +72,12 @@ struct kmmscand_batch {
  * @batch: the batch being filled
  * @toptier: top-tier memory nodes, refreshed every round
  * @kswapd_woken: nodes whose kswapd was woken this round
+ * @level: promotion level, see "Promotion level" in policy.c
+ * @level_since: jiffies when @level was last changed
+ * @stale_next: jiffies of the next sweep for cold records below @level
+ * @arr_seen: the arrival counters at @arr_time
+ * @arr_recent: arrivals per level in about the last second
+ * @arr_time: jiffies of the last arrival sample
  * @pfns: harvested pfns
  * @recs: harvested records
  */
@@ -76,11 +86,30 @@ struct kmmscand_migrate_state {
 	struct kmmscand_batch batch;
 	nodemask_t toptier;
 	nodemask_t kswapd_woken;
+	unsigned int level;
+	unsigned long level_since;
+	unsigned long stale_next;
+	unsigned long arr_seen[KMMSCAND_REC_FREQ_MAX + 1];
+	unsigned long arr_recent[KMMSCAND_REC_FREQ_MAX + 1];
+	unsigned long arr_time;
 	unsigned long pfns[KMMSCAND_TAKE];
 	u16 recs[KMMSCAND_TAKE];
 };
 
 static struct kmmscand_migrate_state kmmscand_mstate;
+
+/* The promotion level, for sysfs; written by kmmmigrated only. */
+static unsigned int kmmscand_promote_level_cur = KMMSCAND_REC_FREQ_MAX;
+
+/**
+ * kmmscand_migrate_level - the promotion level in force
+ *
+ * Return: the lowest frequency level kmmmigrated promotes now.
+ */
+unsigned int kmmscand_migrate_level(void)
+{
+	return READ_ONCE(kmmscand_promote_level_cur);
+}
 
 /**
  * kmmscand_migrate_wake - tell kmmmigrated that records became ready
@@ -112,6 +141,9 @@ static void kmmscand_flush_batch(struct kmmscand_batch *b)
 		struct lruvec *lruvec;
 
 		count_vm_events(KMMSCAND_PROMOTED, nr_succeeded);
+		/* The histogram: which frequency levels got promoted. */
+		count_vm_events(KMMSCAND_PROMOTED_FREQ1 + b->freq - 1,
+				nr_succeeded);
 		lruvec = mem_cgroup_lruvec(b->memcg, NODE_DATA(b->dst_nid));
 		mod_lruvec_state(lruvec, PGPROMOTE_SUCCESS, nr_succeeded);
 	}
@@ -126,16 +158,17 @@ static void kmmscand_flush_batch(struct kmmscand_batch *b)
 
 /* Add an isolated folio, flushing the batch if its key differs. */
 static void kmmscand_batch_add(struct kmmscand_batch *b, struct folio *folio,
-			       int src_nid, int dst_nid)
+			       int src_nid, int dst_nid, unsigned int freq)
 {
 	if (b->nr_pages &&
 	    (b->src_nid != src_nid || b->dst_nid != dst_nid ||
-	     b->memcg != folio_memcg(folio)))
+	     b->memcg != folio_memcg(folio) || b->freq != freq))
 		kmmscand_flush_batch(b);
 	if (!b->nr_pages) {
 		b->src_nid = src_nid;
 		b->dst_nid = dst_nid;
 		b->memcg = get_mem_cgroup_from_folio(folio);
+		b->freq = freq;
 	}
 	list_add_tail(&folio->lru, &b->folios);
 	b->nr_pages += folio_nr_pages(folio);
@@ -210,6 +243,7 @@ static void kmmscand_wake_kswapd(struct kmmscand_migrate_state *ms, int nid,
 static bool kmmscand_promote_one(struct kmmscand_migrate_state *ms,
 				 unsigned long pfn, u16 rec, u8 tick)
 {
+	unsigned int freq = kmmscand_rec_freq(rec);
 	struct kmmscand_batch *b = &ms->batch;
 	enum kmmscand_target_rule rule;
 	struct folio *folio;
@@ -239,7 +273,7 @@ static bool kmmscand_promote_one(struct kmmscand_migrate_state *ms,
 		count_vm_event(KMMSCAND_PROMOTE_FAIL_ISOLATE);
 		trace_kmmscand_migrate(pfn, src_nid, NUMA_NO_NODE,
 				       KMMSCAND_TARGET_NONE,
-				       KMMSCAND_MIGRATE_FAIL_ISOLATE);
+				       KMMSCAND_MIGRATE_FAIL_ISOLATE, freq);
 		goto put;
 	}
 	if (node_isset(src_nid, ms->toptier))
@@ -248,7 +282,7 @@ static bool kmmscand_promote_one(struct kmmscand_migrate_state *ms,
 		count_vm_event(KMMSCAND_PROMOTE_SKIP_COLD);
 		trace_kmmscand_migrate(pfn, src_nid, NUMA_NO_NODE,
 				       KMMSCAND_TARGET_NONE,
-				       KMMSCAND_MIGRATE_SKIP_COLD);
+				       KMMSCAND_MIGRATE_SKIP_COLD, freq);
 		goto put;
 	}
 	/* Never NUMA_NO_NODE: the round runs with a top tier only. */
@@ -262,7 +296,7 @@ static bool kmmscand_promote_one(struct kmmscand_migrate_state *ms,
 		kmmscand_wake_kswapd(ms, dst_nid, folio_order(folio));
 		count_vm_event(KMMSCAND_PROMOTE_SKIP_HEADROOM);
 		trace_kmmscand_migrate(pfn, src_nid, dst_nid, rule,
-				       KMMSCAND_MIGRATE_SKIP_HEADROOM);
+				       KMMSCAND_MIGRATE_SKIP_HEADROOM, freq);
 		goto put;
 	}
 	if (!kmmscand_ratelimit_take(&ms->rl, nr,
@@ -270,7 +304,7 @@ static bool kmmscand_promote_one(struct kmmscand_migrate_state *ms,
 				     jiffies)) {
 		/* Counted by the caller, which requeues it. */
 		trace_kmmscand_migrate(pfn, src_nid, dst_nid, rule,
-				       KMMSCAND_MIGRATE_SKIP_RATELIMIT);
+				       KMMSCAND_MIGRATE_SKIP_RATELIMIT, freq);
 		ret = false;
 		goto put;
 	}
@@ -283,13 +317,13 @@ static bool kmmscand_promote_one(struct kmmscand_migrate_state *ms,
 	if (migrate_misplaced_folio_prepare(folio, NULL, dst_nid)) {
 		count_vm_event(KMMSCAND_PROMOTE_FAIL_ISOLATE);
 		trace_kmmscand_migrate(pfn, src_nid, dst_nid, rule,
-				       KMMSCAND_MIGRATE_FAIL_ISOLATE);
+				       KMMSCAND_MIGRATE_FAIL_ISOLATE, freq);
 		goto put;
 	}
 	trace_kmmscand_migrate(pfn, src_nid, dst_nid, rule,
-			       KMMSCAND_MIGRATE_QUEUED);
+			       KMMSCAND_MIGRATE_QUEUED, freq);
 	folio_put(folio);
-	kmmscand_batch_add(b, folio, src_nid, dst_nid);
+	kmmscand_batch_add(b, folio, src_nid, dst_nid, freq);
 	return true;
 put:
 	folio_put(folio);
@@ -297,26 +331,108 @@ put:
 }
 
 /*
- * One round over the ready sections. When the rate limit stops it, the
- * records not handled are made ready again and the caller retries after
- * KMMSCAND_MIGRATE_RETRY.
+ * Pages that can be promoted within the next second: the rate limit's,
+ * and no more than the top tier's free pages above the high watermarks.
+ */
+static unsigned long kmmscand_capacity(struct kmmscand_migrate_state *ms)
+{
+	unsigned int mbps = READ_ONCE(kmmscand_tun.promote_rate_limit_mbps);
+	unsigned long cap = ULONG_MAX, room = 0;
+	int nid, z;
+
+	if (mbps)
+		cap = (unsigned long)mbps << (20 - PAGE_SHIFT);
+	for_each_node_mask(nid, ms->toptier) {
+		pg_data_t *pgdat = NODE_DATA(nid);
+
+		for (z = 0; z < pgdat->nr_zones; z++) {
+			struct zone *zone = pgdat->node_zones + z;
+			unsigned long free, high;
+
+			if (!managed_zone(zone))
+				continue;
+			free = zone_page_state(zone, NR_FREE_PAGES);
+			high = high_wmark_pages(zone);
+			if (free > high)
+				room += free - high;
+		}
+	}
+	return min(cap, room);
+}
+
+/*
+ * Arrivals per level in about the last second: a count that loses the
+ * share of the elapsed time of a second, and takes the new arrivals. After
+ * a quiet spell it starts from zero, so a burst is seen as it builds up.
+ */
+static void kmmscand_arrival_rate(struct kmmscand_migrate_state *ms,
+				  unsigned long *rate)
+{
+	unsigned long now = jiffies, cur[KMMSCAND_REC_FREQ_MAX + 1];
+	unsigned long elapsed = min(now - ms->arr_time, (unsigned long)HZ);
+	unsigned int l;
+
+	kmmscand_hotness_ready_arrivals(cur);
+	for (l = 0; l <= KMMSCAND_REC_FREQ_MAX; l++) {
+		ms->arr_recent[l] -= div_u64((u64)ms->arr_recent[l] * elapsed,
+					     HZ);
+		ms->arr_recent[l] += cur[l] - ms->arr_seen[l];
+		ms->arr_seen[l] = cur[l];
+		rate[l] = ms->arr_recent[l];
+	}
+	ms->arr_time = now;
+}
+
+/* Adapt the promotion level to what is ready and what can move. */
+static void kmmscand_update_level(struct kmmscand_migrate_state *ms)
+{
+	unsigned int thr = READ_ONCE(kmmscand_tun.hot_threshold);
+	unsigned int max_ms = READ_ONCE(kmmscand_tun.scan_period_max_ms);
+	unsigned long ready[KMMSCAND_REC_FREQ_MAX + 1];
+	unsigned long rate[KMMSCAND_REC_FREQ_MAX + 1];
+	unsigned int fit, level, l;
+	bool patience_over;
+
+	kmmscand_hotness_ready_levels(ready);
+	kmmscand_arrival_rate(ms, rate);
+	fit = kmmscand_promote_level(ready, rate, thr, kmmscand_capacity(ms));
+	patience_over = time_after_eq(jiffies, ms->level_since +
+				      msecs_to_jiffies(max_ms));
+	level = kmmscand_next_promote_level(ms->level, fit, ready, thr,
+					    patience_over);
+	/*
+	 * Nothing waits: the next burst starts from the top, and comes down
+	 * at once if all of it fits, else as evidence and patience allow.
+	 */
+	for (l = 0; l <= KMMSCAND_REC_FREQ_MAX && !ready[l]; l++)
+		;
+	if (l > KMMSCAND_REC_FREQ_MAX)
+		level = KMMSCAND_REC_FREQ_MAX;
+	if (level != ms->level) {
+		trace_kmmscand_promote_level(ms->level, level, fit);
+		ms->level = level;
+		ms->level_since = jiffies;
+		WRITE_ONCE(kmmscand_promote_level_cur, level);
+	}
+}
+
+/*
+ * Harvest and handle the ready records of one frequency level and above.
+ * When the rate limit stops it, the records not handled are made ready
+ * again and the caller retries after KMMSCAND_MIGRATE_RETRY.
  * Return: false if rate limited.
  */
-static bool kmmscand_migrate_round(struct kmmscand_migrate_state *ms)
+static bool kmmscand_migrate_level_round(struct kmmscand_migrate_state *ms,
+					 unsigned int level)
 {
 	unsigned long secnr = 0, idx = 0;
 	unsigned int i, n;
 	bool ok = true;
 	u8 tick;
 
-	kmmscand_toptier_nodes(&ms->toptier);
-	nodes_clear(ms->kswapd_woken);
-	if (nodes_empty(ms->toptier))
-		return true;
-
 	do {
 		n = kmmscand_hotness_take_ready(&secnr, &idx, ms->pfns,
-						ms->recs, KMMSCAND_TAKE);
+						ms->recs, KMMSCAND_TAKE, level);
 		tick = kmmscand_tick(jiffies,
 				     READ_ONCE(kmmscand_tun.hot_window_ms));
 		for (i = 0; i < n; i++) {
@@ -330,10 +446,54 @@ static bool kmmscand_migrate_round(struct kmmscand_migrate_state *ms)
 			}
 		}
 		cond_resched();
-	} while (ok && n == KMMSCAND_TAKE && !kthread_should_stop());
-
-	kmmscand_flush_batch(&ms->batch);
+		/* Records keep arriving: what is hot enough may change. */
+		kmmscand_update_level(ms);
+	} while (ok && n == KMMSCAND_TAKE && level >= ms->level &&
+		 !kthread_should_stop());
 	return ok;
+}
+
+/*
+ * One round: the ready records from the highest frequency level down to
+ * the promotion level, so that what the rate limit and the headroom let
+ * through is the hottest.
+ * Return: false if rate limited, or if ready records wait below the
+ * promotion level (their level may rise or the promotion level fall).
+ */
+static bool kmmscand_migrate_round(struct kmmscand_migrate_state *ms)
+{
+	unsigned long ready[KMMSCAND_REC_FREQ_MAX + 1];
+	unsigned int level;
+	bool ok = true;
+
+	kmmscand_toptier_nodes(&ms->toptier);
+	nodes_clear(ms->kswapd_woken);
+	if (nodes_empty(ms->toptier))
+		return true;
+
+	kmmscand_update_level(ms);
+	for (level = KMMSCAND_REC_FREQ_MAX; ok && level >= ms->level; level--)
+		ok = kmmscand_migrate_level_round(ms, level);
+	kmmscand_flush_batch(&ms->batch);
+	if (!ok)
+		return false;
+
+	kmmscand_hotness_ready_levels(ready);
+	for (level = 1; level < ms->level; level++)
+		if (ready[level])
+			break;
+	if (level == ms->level)
+		return true;
+	/* Records wait below the level: drop those that went cold. */
+	if (time_after_eq(jiffies, ms->stale_next)) {
+		u8 tick = kmmscand_tick(jiffies,
+					READ_ONCE(kmmscand_tun.hot_window_ms));
+
+		ms->stale_next = jiffies + HZ;
+		count_vm_events(KMMSCAND_PROMOTE_SKIP_COLD,
+				kmmscand_hotness_drop_stale(tick, ms->level));
+	}
+	return false;
 }
 
 static int kmmscand_migrated(void *none)
@@ -345,6 +505,11 @@ static int kmmscand_migrated(void *none)
 	set_user_nice(current, MAX_NICE);
 	INIT_LIST_HEAD(&ms->batch.folios);
 	kmmscand_ratelimit_init(&ms->rl, jiffies);
+	ms->level = READ_ONCE(kmmscand_tun.hot_threshold);
+	ms->level_since = jiffies;
+	kmmscand_hotness_ready_arrivals(ms->arr_seen);
+	ms->arr_time = jiffies;
+	WRITE_ONCE(kmmscand_promote_level_cur, ms->level);
 
 	while (!kthread_should_stop()) {
 		wait_event_freezable_timeout(kmmscand_migrate_wait,

@@ -312,6 +312,100 @@ bool kmmscand_ratelimit_take(struct kmmscand_ratelimit *rl,
 	return false;
 }
 
+/*
+ * DOC: Promotion level
+ *
+ * kmmmigrated promotes ready pages level by level, the highest frequency
+ * level first, and not below its current promotion level. The level is
+ * what "hot enough" means right now; it adapts to what the migrator can
+ * take, the way NUMA balancing's tiering mode adjusts its hot threshold
+ * to the promotion rate limit:
+ *
+ * - capacity: the pages that can be promoted within the next second: the
+ *   rate limit's pages per second, and no more than the free pages the
+ *   top tier has above its high watermarks;
+ * - fit: the lowest level whose ready pages, with those of all the levels
+ *   above it, do not exceed the capacity, and whose arrivals (records that
+ *   rose to it in about the last second) do not exceed twice the
+ *   capacity; the top level if even that one does not fit. The arrivals
+ *   show the demand while kmmmigrated drains it: without them, records
+ *   trickling in at a low level would spend the rate limit before the
+ *   better ones, a re-check later, are known. Twice: a burst that the
+ *   rate limit takes within two seconds is not worth a delay;
+ * - the promotion level rises to the fit at once: when more pages are
+ *   ready than can move, the ones with the most evidence go first, and
+ *   pages at lower levels wait while re-checks and passes either raise
+ *   them or leave them where they are;
+ * - when everything ready fits, it drops to hot_threshold at once (room
+ *   appeared, or the rate limit was raised); otherwise it comes down one
+ *   level at a time, only once nothing is ready at the current level and
+ *   the level has been in force for scan_period_max_ms (every mm had a
+ *   pass in which to show its pages' frequency).
+ *
+ * The level never goes below hot_threshold. While nothing is ready it is
+ * the top level, so that a burst of new candidates is judged by evidence:
+ * with the default rate limit and an empty top tier everything fits and
+ * the level drops to hot_threshold at once (everything ready moves at
+ * once); with a binding limit or a full top tier only the records with
+ * the most re-check hits go, and the level comes down as they are done.
+ */
+
+/**
+ * kmmscand_promote_level - the lowest level whose ready pages fit
+ * @ready: ready records per frequency level, KMMSCAND_REC_FREQ_MAX + 1
+ * @arrivals: records that rose to each level, per second
+ * @threshold: hot_threshold, 1..KMMSCAND_REC_FREQ_MAX
+ * @capacity: pages that can be promoted within the next second
+ *
+ * Return: the fit, see "Promotion level".
+ */
+unsigned int kmmscand_promote_level(const unsigned long *ready,
+				    const unsigned long *arrivals,
+				    unsigned int threshold,
+				    unsigned long capacity)
+{
+	unsigned long sum = 0;
+	unsigned int l;
+
+	threshold = clamp(threshold, 1U, KMMSCAND_REC_FREQ_MAX);
+	for (l = KMMSCAND_REC_FREQ_MAX; l >= threshold; l--) {
+		sum += ready[l];
+		if (sum > capacity || arrivals[l] / 2 > capacity)
+			return min(l + 1, KMMSCAND_REC_FREQ_MAX);
+	}
+	return threshold;
+}
+
+/**
+ * kmmscand_next_promote_level - adapt the promotion level
+ * @cur: the current promotion level
+ * @fit: kmmscand_promote_level() now
+ * @ready: ready records per frequency level
+ * @threshold: hot_threshold
+ * @patience_over: @cur has been in force for scan_period_max_ms
+ *
+ * Return: the new promotion level, see "Promotion level".
+ */
+unsigned int kmmscand_next_promote_level(unsigned int cur, unsigned int fit,
+					 const unsigned long *ready,
+					 unsigned int threshold,
+					 bool patience_over)
+{
+	unsigned int l;
+
+	threshold = clamp(threshold, 1U, KMMSCAND_REC_FREQ_MAX);
+	cur = clamp(cur, threshold, KMMSCAND_REC_FREQ_MAX);
+	fit = clamp(fit, threshold, KMMSCAND_REC_FREQ_MAX);
+	if (fit >= cur || fit == threshold)
+		return fit;
+	if (!patience_over)
+		return cur;
+	for (l = cur; l <= KMMSCAND_REC_FREQ_MAX; l++)
+		if (ready[l])
+			return cur;
+	return cur - 1;
+}
+
 #ifdef CONFIG_KMMSCAND_KUNIT_TEST
 #include "tests/policy_kunit.c"
 #endif

@@ -13,6 +13,7 @@
 #include <linux/mmu_notifier.h>
 #include <linux/page_idle.h>
 #include <linux/pagewalk.h>
+#include <linux/random.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
@@ -30,12 +31,14 @@
 
 /**
  * struct kmmscand_walk - state of one batch of a visit
+ * @mslot: the slot of the mm being walked
  * @node_young: the cursor's per-node young top-tier anon counts
  * @toptier: top-tier memory nodes, snapshot taken at the visit's start
  * @owner_nodes: nodes allowed by the task mempolicy of the mm's owner
  * @owner_pid: tgid of the mm's owner, 0 if none
  * @target_nid: promotion target of the mm for this visit, or NUMA_NO_NODE
  * @record_ok: the current VMA's placement rules allow @target_nid
+ * @recheck: this batch re-checks a range the pass cleared recently
  * @last_folio: last folio reported, to report a PTE-mapped large folio
  *	once per batch; only compared, never dereferenced
  * @work: PTE units spent in this batch
@@ -53,14 +56,18 @@
  * @nr_young_slow: young slow-tier entries
  * @nr_young_top: young top-tier anon entries
  * @nr_skip_policy: young slow-tier folios not recorded because of policy
+ * @nr_recheck_old: folios a re-check found old
+ * @probe_ctr: present PTEs seen by this batch, for probe sampling
  */
 struct kmmscand_walk {
+	struct kmmscand_mm_slot *mslot;
 	unsigned long *node_young;
 	nodemask_t toptier;
 	nodemask_t owner_nodes;
 	pid_t owner_pid;
 	int target_nid;
 	bool record_ok;
+	bool recheck;
 	struct folio *last_folio;
 	unsigned int work;
 	unsigned int work_limit;
@@ -77,6 +84,8 @@ struct kmmscand_walk {
 	unsigned long nr_young_slow;
 	unsigned long nr_young_top;
 	unsigned long nr_skip_policy;
+	unsigned long nr_recheck_old;
+	unsigned int probe_ctr;
 };
 
 static bool kmmscand_walk_should_stop(struct kmmscand_walk *priv)
@@ -129,6 +138,51 @@ static bool kmmscand_clear_young(struct vm_area_struct *vma,
 }
 
 /*
+ * A re-check found the mapping of a slow-tier @folio old. Only folios the
+ * scanner saw before (PG_young) have a record worth lowering, and only a
+ * folio mapped whole (@whole: a small folio or a huge PMD) was entirely
+ * not accessed.
+ */
+static void kmmscand_note_old(struct kmmscand_walk *priv, struct folio *folio,
+			      bool whole)
+{
+	if ((!whole && folio_test_large(folio)) ||
+	    node_isset(folio_nid(folio), priv->toptier) ||
+	    !folio_test_young(folio))
+		return;
+	kmmscand_record_miss(folio_pfn(folio));
+	priv->nr_recheck_old++;
+}
+
+/*
+ * Offer the address of an old slow-tier mapping to the mm's probe sample
+ * (reservoir sampling over a sweep of the whole mm, one candidate in
+ * KMMSCAND_PROBE_STRIDE present PTEs; a sweep's first candidates replace
+ * the previous sweep's probes). Old: a page not accessed since the
+ * last pass cleared it, so a probe that finds it young later saw a new
+ * access, and pages that this walk leaves young (KSM, mlocked) never
+ * become probes.
+ */
+static void kmmscand_probe_offer(struct kmmscand_walk *priv,
+				 unsigned long addr, unsigned long pfn)
+{
+	struct kmmscand_mm_slot *mslot = priv->mslot;
+	unsigned long n;
+
+	if (!pfn_valid(pfn) || node_isset(pfn_to_nid(pfn), priv->toptier))
+		return;
+	n = mslot->probe_seen++;
+	if (n < KMMSCAND_NR_PROBES) {
+		mslot->probe[n] = addr;
+		mslot->nr_probe = max_t(unsigned int, mslot->nr_probe, n + 1);
+		return;
+	}
+	n = get_random_u32_below(min_t(unsigned long, n + 1, U32_MAX));
+	if (n < KMMSCAND_NR_PROBES)
+		mslot->probe[n] = addr;
+}
+
+/*
  * Test and clear the Accessed bit of one mapping of @folio and act on a
  * hit. Called under the page table lock. On a hit the folio gets what
  * mm/page_idle.c gives it: PG_idle cleared and PG_young set, so that
@@ -152,6 +206,9 @@ static void kmmscand_harvest(struct kmmscand_walk *priv,
 	bool first;
 
 	if (node_isset(nid, priv->toptier)) {
+		/* A re-check measures slow-tier pages; the vote is cast. */
+		if (priv->recheck)
+			return;
 		/*
 		 * Vote for the target node with anon pages only: page cache
 		 * sits wherever the task that first read it ran, so it says
@@ -176,8 +233,11 @@ static void kmmscand_harvest(struct kmmscand_walk *priv,
 	 */
 	if (folio_test_ksm(folio) || folio_test_unevictable(folio))
 		return;
-	if (!kmmscand_clear_young(vma, addr, pte, pmd))
+	if (!kmmscand_clear_young(vma, addr, pte, pmd)) {
+		if (priv->recheck)
+			kmmscand_note_old(priv, folio, !pte);
 		return;
+	}
 	first = !folio_test_young(folio);
 	folio_clear_idle(folio);
 	folio_set_young(folio);
@@ -219,11 +279,17 @@ static bool kmmscand_scan_huge_pmd(pmd_t *pmd, unsigned long addr,
 	pmdval = pmdp_get(pmd);
 	if (!pmd_present(pmdval) || !pmd_trans_huge(pmdval))
 		goto unlock;
-	if (!pmd_young(pmdval) && !mm_has_notifiers(walk->mm))
-		goto unlock;
 	folio = vm_normal_folio_pmd(vma, addr, pmdval);
 	if (!folio || folio_is_zone_device(folio))
 		goto unlock;
+	if (!pmd_young(pmdval) && !mm_has_notifiers(walk->mm)) {
+		if (priv->recheck)
+			kmmscand_note_old(priv, folio, true);
+		else
+			kmmscand_probe_offer(priv, addr & HPAGE_PMD_MASK,
+					     folio_pfn(folio));
+		goto unlock;
+	}
 	kmmscand_harvest(priv, vma, folio, addr & HPAGE_PMD_MASK,
 			 HPAGE_PMD_SIZE, NULL, pmd);
 unlock:
@@ -262,8 +328,18 @@ static int kmmscand_pmd_entry(pmd_t *pmd, unsigned long addr,
 		ptent = ptep_get(pte);
 		if (!pte_present(ptent))
 			continue;
-		if (!pte_young(ptent) && !mm_has_notifiers(walk->mm))
+		if (!pte_young(ptent) && !mm_has_notifiers(walk->mm)) {
+			if (!priv->recheck) {
+				if (!(++priv->probe_ctr % KMMSCAND_PROBE_STRIDE))
+					kmmscand_probe_offer(priv, addr,
+							     pte_pfn(ptent));
+				continue;
+			}
+			folio = vm_normal_folio(vma, addr, ptent);
+			if (folio && !folio_is_zone_device(folio))
+				kmmscand_note_old(priv, folio, false);
 			continue;
+		}
 		folio = vm_normal_folio(vma, addr, ptent);
 		if (!folio || folio_is_zone_device(folio))
 			continue;
@@ -364,7 +440,7 @@ static int kmmscand_test_walk(unsigned long start, unsigned long end,
 	}
 	priv->record_ok = kmmscand_vma_allows(vma, priv);
 	/* A VMA walked over several batches or passes counts once. */
-	if (start == vma->vm_start)
+	if (start == vma->vm_start && !priv->recheck)
 		priv->nr_vma++;
 	return 0;
 }
@@ -408,9 +484,27 @@ static int kmmscand_owner_rules(struct mm_struct *mm,
 	return task_nid;
 }
 
+static void kmmscand_count_recheck(struct kmmscand_walk *priv)
+{
+	count_vm_events(KMMSCAND_PTE_RECHECKED, priv->nr_pte +
+			priv->nr_pmd * (PMD_SIZE >> PAGE_SHIFT));
+	count_vm_events(KMMSCAND_RECHECK_YOUNG, priv->nr_young_slow);
+	count_vm_events(KMMSCAND_RECHECK_OLD, priv->nr_recheck_old);
+	count_vm_events(KMMSCAND_RECORD_SKIP_POLICY, priv->nr_skip_policy);
+	priv->nr_pte = 0;
+	priv->nr_pmd = 0;
+	priv->nr_young_slow = 0;
+	priv->nr_recheck_old = 0;
+	priv->nr_skip_policy = 0;
+}
+
 static void kmmscand_count_batch(struct kmmscand_mm_slot *mslot,
 				 struct kmmscand_walk *priv)
 {
+	if (priv->recheck) {
+		kmmscand_count_recheck(priv);
+		return;
+	}
 	mslot->pass_ptes += priv->nr_pte +
 			    priv->nr_pmd * (PMD_SIZE >> PAGE_SHIFT);
 	mslot->pass_young_slow += priv->nr_young_slow;
@@ -484,6 +578,7 @@ static void kmmscand_end_pass(struct kmmscand_mm_slot *mslot,
 	wait_ms = kmmscand_level_period(mslot->scan_period_ms, level);
 	mslot->found_prev = mslot->found_cur;
 	mslot->next_scan = jiffies + msecs_to_jiffies(wait_ms);
+	mslot->probe_next = jiffies + KMMSCAND_PROBE_INTERVAL;
 	mslot->target_nid = kmmscand_choose_target(priv->node_young,
 						   nr_node_ids, task_nid,
 						   allowed,
@@ -506,8 +601,214 @@ static void kmmscand_end_pass(struct kmmscand_mm_slot *mslot,
 	kmmscand_reset_pass(mslot);
 }
 
+/* Walk one batch of [@start, @end); the walk's result. */
+static int kmmscand_walk_batch(struct mm_struct *mm,
+			       struct kmmscand_walk *priv,
+			       unsigned long start, unsigned long end,
+			       unsigned int work_limit, u64 bytes_limit)
+{
+	int ret;
+
+	priv->work = 0;
+	priv->work_limit = work_limit;
+	priv->bytes = 0;
+	priv->bytes_limit = bytes_limit;
+	priv->last_folio = NULL;
+	priv->next_addr = start;
+	ret = walk_page_range(mm, start, end, &kmmscand_walk_ops, priv);
+	kmmscand_flush_pending(priv);
+	return ret;
+}
+
+/* Drop mmap_lock between two batches. Return: false if it is contended. */
+static bool kmmscand_relock(struct mm_struct *mm)
+{
+	mmap_read_unlock(mm);
+	cond_resched();
+	if (mmap_read_trylock(mm))
+		return true;
+	count_vm_event(KMMSCAND_MM_SKIPPED);
+	return false;
+}
+
+static bool kmmscand_recheck_due(struct kmmscand_mm_slot *mslot)
+{
+	unsigned int ms = READ_ONCE(kmmscand_tun.recheck_ms);
+
+	return mslot->nr_recheck &&
+	       time_after_eq(jiffies, mslot->recheck[0].cleared +
+				      msecs_to_jiffies(ms));
+}
+
+static bool kmmscand_probe_due(struct kmmscand_mm_slot *mslot)
+{
+	return !mslot->in_pass && mslot->nr_probe &&
+	       time_after_eq(jiffies, mslot->probe_next);
+}
+
 /**
- * kmmscand_scan_mm - visit one mm: continue its current pass
+ * kmmscand_mm_due - does the cursor's mm have work now?
+ * @mslot: the cursor's slot
+ *
+ * Return: true if its next pass, a re-check or a probe round is due.
+ */
+bool kmmscand_mm_due(struct kmmscand_mm_slot *mslot)
+{
+	return !time_before(jiffies, mslot->next_scan) ||
+	       kmmscand_recheck_due(mslot) || kmmscand_probe_due(mslot);
+}
+
+/* Queue the range a pass batch just cleared for its re-checks. */
+static void kmmscand_recheck_add(struct kmmscand_mm_slot *mslot,
+				 unsigned long start, unsigned long end,
+				 unsigned int left)
+{
+	struct kmmscand_recheck *rc;
+
+	if (WARN_ON_ONCE(mslot->nr_recheck >= KMMSCAND_RECHECK_SLOTS) ||
+	    start >= end)
+		return;
+	rc = &mslot->recheck[mslot->nr_recheck++];
+	rc->start = start;
+	rc->end = end;
+	rc->cleared = jiffies;
+	rc->left = left;
+}
+
+static void kmmscand_recheck_pop(struct kmmscand_mm_slot *mslot)
+{
+	mslot->nr_recheck--;
+	memmove(&mslot->recheck[0], &mslot->recheck[1],
+		mslot->nr_recheck * sizeof(mslot->recheck[0]));
+}
+
+/*
+ * Re-check the ranges whose interval is over, oldest first: a page young
+ * again this soon after its Accessed bit was cleared gains a frequency
+ * level, a page found old loses the levels only quick re-accesses earn
+ * (see kmmscand_rec_miss()). A range is re-checked KMMSCAND_RECHECKS
+ * times, each interval measured from the previous look. Called with
+ * mmap_lock held for read; drops and retakes it between two ranges.
+ * Return: false if the visit must end: the budget is spent, or the lock
+ * was contended (then it is no longer held: *@locked is false).
+ */
+static bool kmmscand_do_rechecks(struct kmmscand_mm_slot *mslot,
+				 struct kmmscand_walk *priv,
+				 unsigned int budget, unsigned int *progress,
+				 bool *locked)
+{
+	struct mm_struct *mm = mslot->slot.mm;
+	struct kmmscand_recheck rc;
+	bool done;
+	int ret;
+
+	priv->recheck = true;
+	while (kmmscand_recheck_due(mslot)) {
+		if (*progress >= budget || kmmscand_test_exit(mm))
+			break;
+		rc = mslot->recheck[0];
+		ret = kmmscand_walk_batch(mm, priv, rc.start, rc.end,
+					  min(KMMSCAND_BATCH,
+					      budget - *progress), U64_MAX);
+		/* A walk that stopped at the very end did the whole range. */
+		done = (ret != KMMSCAND_WALK_STOP && ret != -EAGAIN) ||
+		       priv->next_addr >= rc.end;
+		*progress += priv->work + 1;
+		mslot->found_cur += priv->found;
+		priv->found = 0;
+		trace_kmmscand_recheck(mslot->pid, rc.start,
+				       done ? rc.end : priv->next_addr,
+				       jiffies_to_msecs(jiffies - rc.cleared),
+				       priv->nr_young_slow,
+				       priv->nr_recheck_old);
+		kmmscand_count_recheck(priv);
+		if (!done) {
+			/* The rest of the range keeps its place and age. */
+			mslot->recheck[0].start = priv->next_addr;
+		} else {
+			kmmscand_recheck_pop(mslot);
+			if (--rc.left)
+				kmmscand_recheck_add(mslot, rc.start, rc.end,
+						     rc.left);
+		}
+		if (!kmmscand_relock(mm)) {
+			*locked = false;
+			break;
+		}
+	}
+	priv->recheck = false;
+	return *locked && *progress < budget;
+}
+
+/* The probe walk: is the single page at the start of the range young? */
+static int kmmscand_probe_pmd(pmd_t *pmd, unsigned long addr,
+			      unsigned long end, struct mm_walk *walk)
+{
+	bool *young = walk->private;
+	spinlock_t *ptl;	/* page table lock of @pmd */
+	pte_t *pte;
+
+	ptl = pmd_trans_huge_lock(pmd, walk->vma);
+	if (ptl) {
+		pmd_t pmdval = pmdp_get(pmd);
+
+		*young = pmd_present(pmdval) && pmd_young(pmdval);
+		spin_unlock(ptl);
+		return 1;
+	}
+	pte = pte_offset_map_lock(walk->mm, pmd, addr, &ptl);
+	if (!pte)
+		return 1;
+	*young = pte_present(ptep_get(pte)) && pte_young(ptep_get(pte));
+	pte_unmap_unlock(pte, ptl);
+	return 1;
+}
+
+static const struct mm_walk_ops kmmscand_probe_ops = {
+	.pmd_entry	= kmmscand_probe_pmd,
+	.walk_lock	= PGWALK_RDLOCK,
+};
+
+/*
+ * A probe round of an mm waiting for its next pass: test (without
+ * clearing) the Accessed bits of the pages the last pass sampled while
+ * they were old. One of them young means the mm turned active: its pass
+ * starts now instead of after its backed-off period. Called with
+ * mmap_lock held for read.
+ */
+static void kmmscand_probe(struct kmmscand_mm_slot *mslot,
+			   unsigned int *progress)
+{
+	struct mm_struct *mm = mslot->slot.mm;
+	unsigned int i;
+	bool young;
+
+	mslot->probe_next = jiffies + KMMSCAND_PROBE_INTERVAL;
+	count_vm_event(KMMSCAND_PROBES);
+	for (i = 0; i < mslot->nr_probe; i++) {
+		unsigned long addr = mslot->probe[i];
+
+		young = false;
+		walk_page_range(mm, addr, addr + PAGE_SIZE,
+				&kmmscand_probe_ops, &young);
+		*progress += 1;
+		if (young) {
+			count_vm_event(KMMSCAND_PROBE_HIT);
+			trace_kmmscand_probe_hit(mslot->pid, addr);
+			/*
+			 * The pass may not reach this page (scan_size): a
+			 * probe fires once, or a page touched once would
+			 * start a pass every second.
+			 */
+			mslot->probe[i] = mslot->probe[--mslot->nr_probe];
+			mslot->next_scan = jiffies;
+			return;
+		}
+	}
+}
+
+/**
+ * kmmscand_scan_mm - visit one mm: its due re-checks, then its pass
  * @mslot: the cursor's slot
  * @budget: PTE units this visit may spend
  * @node_young: the cursor's per-node young top-tier anon counts
@@ -515,7 +816,10 @@ static void kmmscand_end_pass(struct kmmscand_mm_slot *mslot,
  *
  * Walks under mmap_read_trylock() in batches of at most KMMSCAND_BATCH
  * units; between two batches the lock is dropped and cond_resched() runs,
- * and the mm is given up if the lock is contended again.
+ * and the mm is given up if the lock is contended again. Each pass batch
+ * that found young slow-tier pages is queued for its re-checks; when the
+ * queue is full the pass waits for the next visit. An mm whose pass is
+ * not due has its probes tested instead, once per KMMSCAND_PROBE_INTERVAL.
  *
  * Return: how the visit ended, see enum kmmscand_scan_result.
  */
@@ -526,11 +830,14 @@ enum kmmscand_scan_result kmmscand_scan_mm(struct kmmscand_mm_slot *mslot,
 {
 	struct mm_struct *mm = mslot->slot.mm;
 	struct kmmscand_walk priv = {
+		.mslot = mslot,
 		.node_young = node_young,
 		.owner_nodes = NODE_MASK_ALL,
 	};
 	enum kmmscand_scan_result result;
 	nodemask_t allowed = NODE_MASK_ALL;
+	unsigned long batch_start;
+	bool locked = true;
 	unsigned int level;
 	u64 size;
 	int task_nid, ret;
@@ -543,6 +850,8 @@ enum kmmscand_scan_result kmmscand_scan_mm(struct kmmscand_mm_slot *mslot,
 
 	level = kmmscand_mm_level(mm);
 	if (level == KMMSCAND_LEVEL_OFF) {
+		mslot->nr_recheck = 0;
+		mslot->nr_probe = 0;
 		kmmscand_optout(mslot);
 		return KMMSCAND_SCAN_OPTOUT;
 	}
@@ -569,9 +878,27 @@ enum kmmscand_scan_result kmmscand_scan_mm(struct kmmscand_mm_slot *mslot,
 		return KMMSCAND_SCAN_CONTENDED;
 	}
 
+	/* Re-checks first: the interval is what they measure. */
+	if (!kmmscand_do_rechecks(mslot, &priv, budget, progress, &locked)) {
+		if (!locked)
+			return KMMSCAND_SCAN_CONTENDED;
+		mmap_read_unlock(mm);
+		return KMMSCAND_SCAN_BUDGET;
+	}
+
+	if (time_before(jiffies, mslot->next_scan)) {
+		if (kmmscand_probe_due(mslot))
+			kmmscand_probe(mslot, progress);
+		mmap_read_unlock(mm);
+		return KMMSCAND_SCAN_WAIT;
+	}
+
 	if (!mslot->in_pass) {
 		mslot->in_pass = true;
 		mslot->initial = false;
+		/* A new sweep of the mm: its candidates replace the old. */
+		if (!mslot->scan_addr)
+			mslot->probe_seen = 0;
 		trace_kmmscand_scan_start(mslot->pid, mslot->scan_addr);
 	}
 	size = (u64)mslot->scan_size_mb << 20;
@@ -581,16 +908,23 @@ enum kmmscand_scan_result kmmscand_scan_mm(struct kmmscand_mm_slot *mslot,
 			result = KMMSCAND_SCAN_EXITING;
 			break;
 		}
+		if (mslot->nr_recheck >= KMMSCAND_RECHECK_SLOTS) {
+			/* Let the queued ranges be re-checked first. */
+			result = KMMSCAND_SCAN_WAIT;
+			break;
+		}
 
-		priv.work = 0;
-		priv.work_limit = min(KMMSCAND_BATCH, budget - *progress);
-		priv.bytes = 0;
-		priv.bytes_limit = size - min(size, mslot->pass_bytes);
-		priv.last_folio = NULL;
-		priv.next_addr = mslot->scan_addr;
-		ret = walk_page_range(mm, mslot->scan_addr, ULONG_MAX,
-				      &kmmscand_walk_ops, &priv);
-		kmmscand_flush_pending(&priv);
+		batch_start = mslot->scan_addr;
+		ret = kmmscand_walk_batch(mm, &priv, batch_start, ULONG_MAX,
+					  min(KMMSCAND_BATCH,
+					      budget - *progress),
+					  size - min(size, mslot->pass_bytes));
+		if (priv.nr_young_slow)
+			kmmscand_recheck_add(mslot, batch_start,
+					     ret == KMMSCAND_WALK_STOP ||
+					     ret == -EAGAIN ?
+					     priv.next_addr : ULONG_MAX,
+					     KMMSCAND_RECHECKS);
 		kmmscand_count_batch(mslot, &priv);
 
 		*progress += priv.work + 1;
@@ -616,12 +950,8 @@ enum kmmscand_scan_result kmmscand_scan_mm(struct kmmscand_mm_slot *mslot,
 		}
 
 		/* Bound the lock hold: let writers and other tasks in. */
-		mmap_read_unlock(mm);
-		cond_resched();
-		if (!mmap_read_trylock(mm)) {
-			count_vm_event(KMMSCAND_MM_SKIPPED);
+		if (!kmmscand_relock(mm))
 			return KMMSCAND_SCAN_CONTENDED;
-		}
 	}
 	mmap_read_unlock(mm);
 

@@ -239,6 +239,16 @@ KMMSCAND_ATTR(hot_threshold, 1, KMMSCAND_REC_FREQ_MAX, NULL, NULL);
 KMMSCAND_ATTR(hot_window_ms, 100, 60000, NULL, NULL);
 KMMSCAND_ATTR_FILE(promote_rate_limit_mbps, "promote_rate_limit_MBps", 0,
 		   1048576, NULL, NULL);
+KMMSCAND_ATTR(recheck_ms, 10, 10000, NULL, NULL);
+
+/* Read only: the lowest frequency level kmmmigrated promotes now. */
+static ssize_t promote_level_show(struct kobject *kobj,
+				  struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", kmmscand_migrate_level());
+}
+
+static struct kobj_attribute promote_level_attr = __ATTR_RO(promote_level);
 
 static ssize_t target_node_show(struct kobject *kobj,
 				struct kobj_attribute *attr, char *buf)
@@ -288,6 +298,8 @@ static struct attribute *kmmscand_attrs[] = {
 	&hot_threshold_attr.attr.attr,
 	&hot_window_ms_attr.attr.attr,
 	&promote_rate_limit_mbps_attr.attr.attr,
+	&recheck_ms_attr.attr.attr,
+	&promote_level_attr.attr,
 	&target_node_attr.attr,
 	NULL,
 };

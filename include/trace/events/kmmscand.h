@@ -157,28 +157,86 @@ TRACE_EVENT(kmmscand_record,
 
 /*
  * kmmmigrated's decision for one ready folio; to_nid is NUMA_NO_NODE (-1)
- * and rule "none" when the decision came before a target was chosen.
+ * and rule "none" when the decision came before a target was chosen;
+ * freq is the record's frequency level when it was harvested.
  */
 TRACE_EVENT(kmmscand_migrate,
 	    TP_PROTO(unsigned long pfn, int from_nid, int to_nid,
 		     enum kmmscand_target_rule rule,
-		     enum kmmscand_migrate_result result),
-	    TP_ARGS(pfn, from_nid, to_nid, rule, result),
+		     enum kmmscand_migrate_result result, unsigned int freq),
+	    TP_ARGS(pfn, from_nid, to_nid, rule, result, freq),
 	    TP_STRUCT__entry(__field(unsigned long, pfn)
 			     __field(int, from_nid)
 			     __field(int, to_nid)
 			     __field(unsigned int, rule)
-			     __field(unsigned int, result)),
+			     __field(unsigned int, result)
+			     __field(unsigned int, freq)),
 	    TP_fast_assign(__entry->pfn = pfn;
 			   __entry->from_nid = from_nid;
 			   __entry->to_nid = to_nid;
 			   __entry->rule = rule;
-			   __entry->result = result;),
-	    TP_printk("pfn=0x%lx from_nid=%d to_nid=%d rule=%s result=%s",
+			   __entry->result = result;
+			   __entry->freq = freq;),
+	    TP_printk("pfn=0x%lx from_nid=%d to_nid=%d rule=%s result=%s freq=%u",
 		      __entry->pfn, __entry->from_nid, __entry->to_nid,
 		      __print_symbolic(__entry->rule, KMMSCAND_TARGET_RULES),
 		      __print_symbolic(__entry->result,
-				       KMMSCAND_MIGRATE_RESULTS))
+				       KMMSCAND_MIGRATE_RESULTS),
+		      __entry->freq)
+);
+
+/*
+ * kmmmigrated's promotion level changed from old to new; fit is the level
+ * whose ready pages fit in what can be promoted within a second.
+ */
+TRACE_EVENT(kmmscand_promote_level,
+	    TP_PROTO(unsigned int old, unsigned int new, unsigned int fit),
+	    TP_ARGS(old, new, fit),
+	    TP_STRUCT__entry(__field(unsigned int, old)
+			     __field(unsigned int, new)
+			     __field(unsigned int, fit)),
+	    TP_fast_assign(__entry->old = old;
+			   __entry->new = new;
+			   __entry->fit = fit;),
+	    TP_printk("old=%u new=%u fit=%u", __entry->old, __entry->new,
+		      __entry->fit)
+);
+
+/*
+ * A re-check of [start, end) of an mm, interval_ms after its Accessed bits
+ * were cleared: young pages found again and pages found old.
+ */
+TRACE_EVENT(kmmscand_recheck,
+	    TP_PROTO(pid_t pid, unsigned long start, unsigned long end,
+		     unsigned int interval_ms, unsigned long young,
+		     unsigned long old),
+	    TP_ARGS(pid, start, end, interval_ms, young, old),
+	    TP_STRUCT__entry(__field(pid_t, pid)
+			     __field(unsigned long, start)
+			     __field(unsigned long, end)
+			     __field(unsigned int, interval_ms)
+			     __field(unsigned long, young)
+			     __field(unsigned long, old)),
+	    TP_fast_assign(__entry->pid = pid;
+			   __entry->start = start;
+			   __entry->end = end;
+			   __entry->interval_ms = interval_ms;
+			   __entry->young = young;
+			   __entry->old = old;),
+	    TP_printk("pid=%d start=0x%lx end=0x%lx interval_ms=%u young=%lu old=%lu",
+		      __entry->pid, __entry->start, __entry->end,
+		      __entry->interval_ms, __entry->young, __entry->old)
+);
+
+/* A probe round of a waiting mm found an accessed page: its pass starts. */
+TRACE_EVENT(kmmscand_probe_hit,
+	    TP_PROTO(pid_t pid, unsigned long addr),
+	    TP_ARGS(pid, addr),
+	    TP_STRUCT__entry(__field(pid_t, pid)
+			     __field(unsigned long, addr)),
+	    TP_fast_assign(__entry->pid = pid;
+			   __entry->addr = addr;),
+	    TP_printk("pid=%d addr=0x%lx", __entry->pid, __entry->addr)
 );
 
 /* One migrate_pages() batch completed. */

@@ -145,12 +145,64 @@ static void kmmscand_rec_tick_wrap(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kmmscand_tick(5, 0), 5);
 }
 
+static void kmmscand_rec_recheck_miss(struct kunit *test)
+{
+	u16 rec = 0;
+	int i;
+
+	/* seen, then young again at two re-checks: level 3, ready */
+	for (i = 0; i < 3; i++)
+		rec = kmmscand_rec_update(rec, 20, 2, 1);
+	KUNIT_ASSERT_EQ(test, kmmscand_rec_freq(rec), 3U);
+	KUNIT_ASSERT_TRUE(test, kmmscand_rec_ready(rec));
+
+	/* found old: the levels above 2 halve, never below 2 */
+	rec = kmmscand_rec_miss(rec);
+	KUNIT_EXPECT_EQ(test, kmmscand_rec_freq(rec), 2U);
+	KUNIT_EXPECT_TRUE(test, kmmscand_rec_ready(rec));
+	KUNIT_EXPECT_EQ(test, kmmscand_rec_tick(rec), 20);
+	KUNIT_EXPECT_EQ(test, kmmscand_rec_nid(rec), 1);
+	KUNIT_EXPECT_EQ(test, kmmscand_rec_miss(rec), rec);
+
+	rec = kmmscand_rec_encode(7, 7, false, 0);
+	KUNIT_EXPECT_EQ(test, kmmscand_rec_freq(kmmscand_rec_miss(rec)), 3U);
+	rec = kmmscand_rec_encode(7, 6, true, 0);
+	KUNIT_EXPECT_EQ(test, kmmscand_rec_freq(kmmscand_rec_miss(rec)), 3U);
+	rec = kmmscand_rec_encode(7, 5, true, 0);
+	KUNIT_EXPECT_EQ(test, kmmscand_rec_freq(kmmscand_rec_miss(rec)), 2U);
+	KUNIT_EXPECT_TRUE(test, kmmscand_rec_ready(kmmscand_rec_miss(rec)));
+	/* seen once, or never: nothing to take back */
+	rec = kmmscand_rec_encode(7, 1, false, NUMA_NO_NODE);
+	KUNIT_EXPECT_EQ(test, kmmscand_rec_miss(rec), rec);
+	KUNIT_EXPECT_EQ(test, kmmscand_rec_miss(0), (u16)0);
+
+	/*
+	 * A hot page (young at every look) climbs above a warm page that
+	 * is young at passes but old at re-checks.
+	 */
+	rec = 0;
+	for (i = 0; i < 3; i++) {
+		rec = kmmscand_rec_update(rec, 30 + i, 2, NUMA_NO_NODE);
+		rec = kmmscand_rec_miss(rec);
+		rec = kmmscand_rec_miss(rec);
+	}
+	KUNIT_EXPECT_EQ(test, kmmscand_rec_freq(rec), 2U);
+	rec = 0;
+	for (i = 0; i < 3; i++) {
+		rec = kmmscand_rec_update(rec, 30 + i, 2, NUMA_NO_NODE);
+		rec = kmmscand_rec_update(rec, 30 + i, 2, NUMA_NO_NODE);
+		rec = kmmscand_rec_update(rec, 30 + i, 2, NUMA_NO_NODE);
+	}
+	KUNIT_EXPECT_EQ(test, kmmscand_rec_freq(rec), KMMSCAND_REC_FREQ_MAX);
+}
+
 static struct kunit_case kmmscand_hotness_cases[] = {
 	KUNIT_CASE(kmmscand_rec_encode_decode),
 	KUNIT_CASE(kmmscand_rec_second_access_ready),
 	KUNIT_CASE(kmmscand_rec_window_expiry),
 	KUNIT_CASE(kmmscand_rec_saturation),
 	KUNIT_CASE(kmmscand_rec_tick_wrap),
+	KUNIT_CASE(kmmscand_rec_recheck_miss),
 	{}
 };
 

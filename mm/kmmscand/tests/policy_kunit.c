@@ -294,6 +294,79 @@ static void kmmscand_parse_uint_range(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, v, 42U);
 }
 
+static void kmmscand_promote_level_fit(struct kunit *test)
+{
+	unsigned long ready[KMMSCAND_REC_FREQ_MAX + 1] = { 0 };
+	unsigned long none[KMMSCAND_REC_FREQ_MAX + 1] = { 0 };
+	unsigned long arr[KMMSCAND_REC_FREQ_MAX + 1] = { 0 };
+
+	/* nothing ready, or everything fits: the threshold */
+	KUNIT_EXPECT_EQ(test, kmmscand_promote_level(ready, none, 2, 0), 2U);
+	ready[2] = 1000;
+	ready[5] = 100;
+	KUNIT_EXPECT_EQ(test, kmmscand_promote_level(ready, none, 2, 1100), 2U);
+	/* level 2 does not fit: the level above it, although empty */
+	KUNIT_EXPECT_EQ(test, kmmscand_promote_level(ready, none, 2, 1099), 3U);
+	KUNIT_EXPECT_EQ(test, kmmscand_promote_level(ready, none, 2, 100), 3U);
+	/* even the top ready level does not fit */
+	KUNIT_EXPECT_EQ(test, kmmscand_promote_level(ready, none, 2, 99), 6U);
+	ready[7] = 50;
+	KUNIT_EXPECT_EQ(test, kmmscand_promote_level(ready, none, 2, 49),
+			KMMSCAND_REC_FREQ_MAX);
+	KUNIT_EXPECT_EQ(test, kmmscand_promote_level(ready, none, 2, 0),
+			KMMSCAND_REC_FREQ_MAX);
+	/* below the threshold nothing counts */
+	KUNIT_EXPECT_EQ(test, kmmscand_promote_level(ready, none, 5, 150), 5U);
+	KUNIT_EXPECT_EQ(test, kmmscand_promote_level(ready, none, 3, 150), 3U);
+	/* the default rate limit's pages per second */
+	KUNIT_EXPECT_EQ(test, kmmscand_promote_level(ready, none, 1, 65536), 1U);
+
+	/*
+	 * Few ready now, but records arrive at level 2 and 3 much faster
+	 * than they can move: wait for the levels whose arrivals fit.
+	 */
+	memset(ready, 0, sizeof(ready));
+	ready[2] = 10;
+	arr[1] = 40000;
+	arr[2] = 30000;
+	arr[3] = 5000;
+	arr[4] = 2048;
+	KUNIT_EXPECT_EQ(test, kmmscand_promote_level(ready, arr, 2, 1024), 4U);
+	/* twice the capacity still fits: a burst is not worth a delay */
+	KUNIT_EXPECT_EQ(test, kmmscand_promote_level(ready, arr, 2, 2500), 3U);
+	KUNIT_EXPECT_EQ(test, kmmscand_promote_level(ready, arr, 2, 15000), 2U);
+	KUNIT_EXPECT_EQ(test, kmmscand_promote_level(ready, arr, 1, 15000), 2U);
+	KUNIT_EXPECT_EQ(test, kmmscand_promote_level(ready, arr, 1, 20000), 1U);
+}
+
+static void kmmscand_promote_level_adapts(struct kunit *test)
+{
+	unsigned long ready[KMMSCAND_REC_FREQ_MAX + 1] = { 0 };
+
+	/* rises to the fit at once */
+	KUNIT_EXPECT_EQ(test, kmmscand_next_promote_level(2, 5, ready, 2,
+							  false), 5U);
+	/* everything fits: down to the threshold at once */
+	ready[3] = 10;
+	KUNIT_EXPECT_EQ(test, kmmscand_next_promote_level(6, 2, ready, 2,
+							  false), 2U);
+	/* otherwise it waits for its patience... */
+	KUNIT_EXPECT_EQ(test, kmmscand_next_promote_level(6, 4, ready, 2,
+							  false), 6U);
+	/* ...and for nothing to be ready at its level, one step at a time */
+	KUNIT_EXPECT_EQ(test, kmmscand_next_promote_level(6, 4, ready, 2,
+							  true), 5U);
+	ready[7] = 1;
+	KUNIT_EXPECT_EQ(test, kmmscand_next_promote_level(6, 4, ready, 2,
+							  true), 6U);
+	/* never below the threshold, never above the top level */
+	KUNIT_EXPECT_EQ(test, kmmscand_next_promote_level(1, 1, ready, 4,
+							  true), 4U);
+	KUNIT_EXPECT_EQ(test, kmmscand_next_promote_level(7, 9, ready, 2,
+							  true),
+			KMMSCAND_REC_FREQ_MAX);
+}
+
 static struct kunit_case kmmscand_policy_cases[] = {
 	KUNIT_CASE(kmmscand_period_found_shortens),
 	KUNIT_CASE(kmmscand_period_none_lengthens),
@@ -309,6 +382,8 @@ static struct kunit_case kmmscand_policy_cases[] = {
 	KUNIT_CASE(kmmscand_level_scales_period),
 	KUNIT_CASE(kmmscand_level_monotonic),
 	KUNIT_CASE(kmmscand_parse_uint_range),
+	KUNIT_CASE(kmmscand_promote_level_fit),
+	KUNIT_CASE(kmmscand_promote_level_adapts),
 	{}
 };
 

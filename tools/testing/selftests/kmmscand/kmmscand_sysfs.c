@@ -30,6 +30,7 @@ static const struct knob knobs[] = {
 	{ "hot_threshold", "2", "7", { "0", "8", "two" } },
 	{ "hot_window_ms", "5000", "100", { "99", "60001", "5s" } },
 	{ "promote_rate_limit_MBps", "256", "0", { "1048577", "-1", "fast" } },
+	{ "recheck_ms", "100", "10", { "9", "10001", "-1", "0", "1s" } },
 	{ "target_node", "-1", "0", { "-2", "1", "64", "1024", "zero" } },
 	{ "sources/scan/enabled", "1", "0", { "2", "x" } },
 };
@@ -117,7 +118,8 @@ TEST_F(sysfs, overflow_is_erange)
 	static const char * const numeric[] = {
 		"scan_sleep_ms", "mms_to_scan", "scan_size_mb", "scan_period_min_ms",
 		"scan_period_max_ms", "initial_scan_delay_ms", "hot_threshold",
-		"hot_window_ms", "promote_rate_limit_MBps", "target_node",
+		"hot_window_ms", "promote_rate_limit_MBps", "recheck_ms",
+		"target_node",
 	};
 	char buf[32];
 	unsigned int i, k;
@@ -240,8 +242,14 @@ TEST(vmstat_names)
 		"kmmscand_mm_scans", "kmmscand_mm_skipped", "kmmscand_mm_optout",
 		"kmmscand_vma_scans", "kmmscand_pte_scanned", "kmmscand_pmd_scanned",
 		"kmmscand_young_slowtier", "kmmscand_young_toptier",
+		"kmmscand_pte_rechecked", "kmmscand_recheck_young",
+		"kmmscand_recheck_old", "kmmscand_probes", "kmmscand_probe_hit",
 		"kmmscand_record_scan", "kmmscand_record_skip_policy",
 		"kmmscand_pages_ready", "kmmscand_promoted",
+		"kmmscand_promoted_freq1", "kmmscand_promoted_freq2",
+		"kmmscand_promoted_freq3", "kmmscand_promoted_freq4",
+		"kmmscand_promoted_freq5", "kmmscand_promoted_freq6",
+		"kmmscand_promoted_freq7",
 		"kmmscand_promote_fail_isolate", "kmmscand_promote_fail_migrate",
 		"kmmscand_promote_skip_headroom", "kmmscand_promote_skip_ratelimit",
 		"kmmscand_promote_skip_cold",
