@@ -13,6 +13,7 @@ DEBUG      ?= 0
 TOPO       ?= T2
 KSRC       ?=
 DEMO_SECONDS ?= 30
+COMPARE_SECONDS ?= 60
 export BUILD DEBUG KSRC
 
 ifeq ($(DEBUG),1)
@@ -22,7 +23,7 @@ KOUT := $(BUILD)/kernel
 endif
 BZIMAGE := $(KOUT)/arch/x86/boot/bzImage
 
-.PHONY: all help deps tree kernel initramfs vm run test check quilt clean distclean
+.PHONY: all help deps tree kernel initramfs vm run compare test check quilt clean distclean
 
 all: kernel initramfs
 
@@ -34,13 +35,14 @@ help:
 	@echo "  initramfs  build the guest root (busybox, kselftests, tools, trace-cmd)"
 	@echo "  vm         boot an interactive guest shell (TOPO=T2|T3; Ctrl-A X quits)"
 	@echo "  run        boot T2 and run the promotion demo"
+	@echo "  compare    skewed workload under kmmscand, numa_balancing=2 and DAMON, side by side"
 	@echo "  test       run KUnit and kselftests in the VM; closing line 'N passed, N failed'"
 	@echo "  check      checkpatch --strict on our files and patches, W=1 build of our code"
 	@echo "  quilt      run quilt in the assembled tree on patches/, e.g. make quilt Q=refresh"
 	@echo "  clean      remove build outputs (keeps the downloaded package and the tree)"
 	@echo "  distclean  remove the whole build folder"
 	@echo "Variables: DEBUG=1  KSRC=/path/to/6.12  TOPO=T2|T3  FAST_MB=  SLOW_MB=  JOBS="
-	@echo "           ONLY=coll:test,... (make test)  DEMO_SECONDS=30 (make run)"
+	@echo "           ONLY=coll:test,... (make test)  DEMO_SECONDS=30 (make run)  COMPARE_SECONDS=60"
 
 deps:
 	@lab/deps.sh
@@ -60,6 +62,10 @@ vm: initramfs
 run: initramfs
 	@lab/vm.sh --topo $(TOPO) --kernel $(BZIMAGE) --timeout 600 --append "lab.mode=demo quiet lab.demo_seconds=$(DEMO_SECONDS)" | \
 		sed -un '/^== /,/@@LAB-DMESG-BEGIN@@/p' | grep --line-buffered -v '@@LAB-'
+
+compare: initramfs
+	@lab/vm.sh --topo T2 --kernel $(BZIMAGE) --timeout 1200 --append "lab.mode=compare quiet lab.compare_seconds=$(COMPARE_SECONDS)" | \
+		sed -un '/^== /,/@@LAB-DMESG-BEGIN@@/p' | grep --line-buffered -v '@@LAB-' | grep --line-buffered -v '^skewbuf: *[0-9.]* s '
 
 test: initramfs
 	@lab/run-tests.py $(if $(filter 1,$(DEBUG)),--debug) $(if $(ONLY),--only $(ONLY))

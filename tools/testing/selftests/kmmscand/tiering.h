@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -385,6 +386,80 @@ static inline double keep_hot_until(char *buf, size_t len, bool write, double de
 	}
 	(void)sink;
 	return -1;
+}
+
+/*
+ * The skewed workload: a buffer whose every HOT_EVERY-th page takes 90% of
+ * the accesses (kmmscand_hotfirst, skewbuf).
+ */
+/* Node of every page of buf into status[]; 0 or -1. */
+static inline int page_nodes(char *buf, size_t pages, int *status)
+{
+	void **addr = malloc(pages * sizeof(void *));
+	size_t i;
+	long ret;
+
+	if (!addr)
+		return -1;
+	for (i = 0; i < pages; i++)
+		addr[i] = buf + i * PAGE_SZ;
+	ret = sys_move_pages(0, pages, addr, NULL, status, 0);
+	free(addr);
+	return ret ? -1 : 0;
+}
+
+/* Every HOT_EVERY-th page of the skewed buffer is hot. */
+#define HOT_EVERY	10
+
+static inline bool is_hot(size_t pg)
+{
+	return pg % HOT_EVERY == 0;
+}
+
+struct skew {
+	char *buf;
+	size_t pages;
+	volatile int stop;
+};
+
+static inline uint64_t xorshift(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+/*
+ * 90% of the accesses go to a random hot page, 10% to a random other
+ * page; each access loads a word and stores it back (the pattern stays).
+ * A short sleep every 64 Ki accesses lets the task be scheduled out and
+ * back, as real ones are.
+ */
+static inline void *skew_worker(void *arg)
+{
+	struct skew *s = arg;
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+	unsigned long n = 0;
+
+	while (!s->stop) {
+		volatile unsigned long long *p;
+		uint64_t r = xorshift(&x);
+		size_t pg;
+
+		if ((r & 1023) < 922) {
+			pg = ((r >> 10) % (s->pages / HOT_EVERY)) * HOT_EVERY;
+		} else {
+			pg = (r >> 10) % s->pages;
+			if (is_hot(pg))
+				pg = (pg + 1) % s->pages;
+		}
+		p = (unsigned long long *)(s->buf + pg * PAGE_SZ) + ((r >> 50) & 511);
+		*p = *p;
+		if (!(++n & 0xffff))
+			usleep(500);
+	}
+	return NULL;
 }
 
 #endif /* __KMMSCAND_SELFTEST_TIERING_H */

@@ -1,0 +1,81 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# `make compare`: the skewed workload (skewbuf) once per promoter, in one
+# boot, each with every other promoter off: kmmscand (NUMA balancing off),
+# NUMA balancing's tiering mode (kmmscand off) and DAMON migrate_hot on the
+# slow node's physical memory (kmmscand and NUMA balancing off).
+K=/sys/kernel/mm/kmmscand
+D=/sys/kernel/mm/damon/admin
+secs=${LAB_COMPARE_SECONDS:-60}
+size=${LAB_COMPARE_MB:-512}
+skewbuf=/kselftest/kmmscand/skewbuf
+
+all_off() {
+	echo 0 > /proc/sys/kernel/numa_balancing
+	echo 0 > "$K/scan_enabled"
+	echo 0 > "$K/migrate_enabled"
+	[ -d "$D/kdamonds/0" ] && echo off > "$D/kdamonds/0/state" 2>/dev/null
+	[ -d "$D" ] && echo 0 > "$D/kdamonds/nr_kdamonds"
+}
+
+# The physical address range of node $1, from its zones in /proc/zoneinfo.
+node_range() {
+	awk -v node="$1" '
+		/^Node/ { n = $2; sub(",", "", n); cur = (n == node) }
+		cur && $1 == "spanned" { spanned = $2 }
+		cur && $1 == "start_pfn:" && spanned > 0 {
+			s = $2; e = $2 + spanned
+			if (!lo || s < lo) lo = s
+			if (e > hi) hi = e
+		}
+		END { printf "%.0f %.0f\n", lo * 4096, hi * 4096 }' /proc/zoneinfo
+}
+
+# DAMON's migrate_hot as its documentation shows it: paddr monitoring of
+# the slow node, regions accessed in at least one sample of twenty (5%)
+# migrated to node 0, no quota.
+damon_on() {
+	set -- $(node_range 1)
+	echo 1 > "$D/kdamonds/nr_kdamonds"
+	c=$D/kdamonds/0/contexts
+	echo 1 > "$c/nr_contexts"
+	c=$c/0
+	echo paddr > "$c/operations"
+	echo 1 > "$c/targets/nr_targets"
+	echo 1 > "$c/targets/0/regions/nr_regions"
+	echo "$1" > "$c/targets/0/regions/0/start"
+	echo "$2" > "$c/targets/0/regions/0/end"
+	echo 1 > "$c/schemes/nr_schemes"
+	s=$c/schemes/0
+	echo migrate_hot > "$s/action"
+	echo 0 > "$s/target_nid"
+	echo 1 > "$s/access_pattern/nr_accesses/min"
+	echo 20 > "$s/access_pattern/nr_accesses/max"
+	echo on > "$D/kdamonds/0/state"
+}
+
+run() {
+	name=$1
+	echo "== $name"
+	line=$($skewbuf -s "$size" -t "$secs" | tee /tmp/skewbuf.$name | tail -1)
+	echo "$line"
+	echo "$name $line" >> /tmp/compare.txt
+	all_off
+	# let the pages of the run go before the next one
+	sleep 2
+}
+
+: > /tmp/compare.txt
+all_off
+echo 1 > "$K/scan_enabled"; echo 1 > "$K/migrate_enabled"
+run kmmscand
+echo 2 > /proc/sys/kernel/numa_balancing
+run numab2
+if [ -d "$D" ]; then
+	damon_on && run damon
+else
+	echo "== damon: not in this kernel"
+fi
+echo 1 > "$K/scan_enabled"; echo 1 > "$K/migrate_enabled"
+echo "== summary ($size MiB on node1, 1 page in 10 takes 90% of the accesses, $secs s)"
+cat /tmp/compare.txt
