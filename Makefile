@@ -13,7 +13,7 @@ DEBUG      ?= 0
 TOPO       ?= T2
 KSRC       ?=
 DEMO_SECONDS ?= 30
-COMPARE_SECONDS ?= 60
+COMPARE_SECONDS ?= 40
 export BUILD DEBUG KSRC
 
 ifeq ($(DEBUG),1)
@@ -42,7 +42,7 @@ help:
 	@echo "  clean      remove build outputs (keeps the downloaded package and the tree)"
 	@echo "  distclean  remove the whole build folder"
 	@echo "Variables: DEBUG=1  KSRC=/path/to/6.12  TOPO=T2|T3  FAST_MB=  SLOW_MB=  JOBS="
-	@echo "           ONLY=coll:test,... (make test)  DEMO_SECONDS=30 (make run)  COMPARE_SECONDS=60"
+	@echo "           ONLY=coll:test,... (make test)  DEMO_SECONDS=30 (make run)  COMPARE_SECONDS=40"
 
 deps:
 	@lab/deps.sh

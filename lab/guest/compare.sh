@@ -3,10 +3,14 @@
 # `make compare`: the skewed workload (skewbuf) once per promoter, in one
 # boot, each with every other promoter off: kmmscand (NUMA balancing off),
 # NUMA balancing's tiering mode (kmmscand off) and DAMON migrate_hot on the
-# slow node's physical memory (kmmscand and NUMA balancing off).
+# slow node's physical memory (kmmscand and NUMA balancing off); first with
+# each mechanism's default limits (the top tier has room for everything),
+# then with each one's promotion limited to 4 MB/s (a tenth of the hot set
+# per second), where the order of promotion shows.
 K=/sys/kernel/mm/kmmscand
 D=/sys/kernel/mm/damon/admin
-secs=${LAB_COMPARE_SECONDS:-60}
+secs=${LAB_COMPARE_SECONDS:-40}
+numab_rl=/proc/sys/kernel/numa_balancing_promote_rate_limit_MBps
 size=${LAB_COMPARE_MB:-512}
 skewbuf=/kselftest/kmmscand/skewbuf
 
@@ -35,7 +39,10 @@ node_range() {
 # the slow node, regions accessed in at least one sample of twenty (5%)
 # migrated to node 0, no quota.
 damon_on() {
+	quota=$1
 	set -- $(node_range 1)
+	[ "$quota" ] && echo "damon: quota $quota MB/s"
+	echo "damon: node1 at $1-$2"
 	echo 1 > "$D/kdamonds/nr_kdamonds"
 	c=$D/kdamonds/0/contexts
 	echo 1 > "$c/nr_contexts"
@@ -51,6 +58,10 @@ damon_on() {
 	echo 0 > "$s/target_nid"
 	echo 1 > "$s/access_pattern/nr_accesses/min"
 	echo 20 > "$s/access_pattern/nr_accesses/max"
+	if [ "$quota" ]; then
+		echo $((quota << 20)) > "$s/quotas/bytes"
+		echo 1000 > "$s/quotas/reset_interval_ms"
+	fi
 	echo on > "$D/kdamonds/0/state"
 }
 
@@ -66,16 +77,25 @@ run() {
 }
 
 : > /tmp/compare.txt
-all_off
-echo 1 > "$K/scan_enabled"; echo 1 > "$K/migrate_enabled"
-run kmmscand
-echo 2 > /proc/sys/kernel/numa_balancing
-run numab2
-if [ -d "$D" ]; then
-	damon_on && run damon
-else
-	echo "== damon: not in this kernel"
-fi
+numab_rl_def=$(cat $numab_rl)
+kmm_rl_def=$(cat $K/promote_rate_limit_MBps)
+for limit in "" 4; do
+	tag=${limit:+@${limit}MBps}
+	all_off
+	echo "${limit:-$kmm_rl_def}" > "$K/promote_rate_limit_MBps"
+	echo 1 > "$K/scan_enabled"; echo 1 > "$K/migrate_enabled"
+	run "kmmscand$tag"
+	echo "${limit:-$numab_rl_def}" > $numab_rl
+	echo 2 > /proc/sys/kernel/numa_balancing
+	run "numab2$tag"
+	if [ -d "$D" ]; then
+		damon_on $limit && run "damon$tag"
+	else
+		echo "== damon: not in this kernel"
+	fi
+done
+echo "$kmm_rl_def" > "$K/promote_rate_limit_MBps"
+echo "$numab_rl_def" > $numab_rl
 echo 1 > "$K/scan_enabled"; echo 1 > "$K/migrate_enabled"
 echo "== summary ($size MiB on node1, 1 page in 10 takes 90% of the accesses, $secs s)"
 cat /tmp/compare.txt

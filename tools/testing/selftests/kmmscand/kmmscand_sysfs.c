@@ -164,6 +164,21 @@ TEST_F(sysfs, sources_scan_is_scan_enabled)
 	EXPECT_NE(0, kmmscand_set("sources/scan/available", "0"));
 }
 
+/* promote_level is read only and lies between hot_threshold (2) and 7. */
+TEST_F(sysfs, promote_level_read_only)
+{
+	char buf[32];
+	long level;
+
+	ASSERT_GT(knob_read("promote_level", buf, sizeof(buf)), 0);
+	level = strtol(buf, NULL, 10);
+	EXPECT_GE(level, 2);
+	EXPECT_LE(level, 7);
+	EXPECT_NE(0, kmmscand_set("promote_level", "1"));
+	ASSERT_GT(knob_read("promote_level", buf, sizeof(buf)), 0);
+	EXPECT_EQ(level, strtol(buf, NULL, 10));
+}
+
 TEST_F(sysfs, non_root_write_refused)
 {
 	unsigned int i;

@@ -5,13 +5,16 @@
  * page and the rest to the others, and reports, whatever promotes it
  * (kmmscand, NUMA balancing's tiering mode, DAMON):
  *
- *   skewbuf: t50 T t90 T first N P% hot rest R% cpu kmmscand C kmmmigrated C kdamond C
+ *   skewbuf: t50 T t90 T first N P% hot rest R% cpu kmmscand C kmmmigrated C
+ *            kdamond.0 C ptes P rechecked R
  *
  * t50/t90: seconds until 50%/90% of the hot pages are on the top node
  * (-1: not within the run); first: the first pages seen on the top node
  * (at least -f of them, default 2048) and the share of hot pages among
  * them; rest: the share of the other pages on the top node at the end;
- * cpu: seconds of CPU of those kernel threads during the run.
+ * cpu: seconds of CPU of those kernel threads during the run; ptes: page-
+ * table entries kmmscand examined in passes and in re-checks (0 where a
+ * kernel has no such counter).
  *
  *   skewbuf [-s SIZE_MB] [-n SLOW_NODE] [-N TOP_NODE] [-t SECONDS] [-f FIRST]
  */
@@ -30,6 +33,8 @@ int main(int argc, char **argv)
 	int slow = 1, top = 0, seconds = 60, opt;
 	double start, t50 = -1, t90 = -1, first_pct = -1, rest_pct = 0;
 	double cpu0[NR_THREADS];
+	long long ptes0 = vmstat("kmmscand_pte_scanned");
+	long long rechecked0 = vmstat("kmmscand_pte_rechecked");
 	size_t pages, hot_total, pg, first_n = 0;
 	struct skew s = { 0 };
 	unsigned int i;
@@ -104,7 +109,9 @@ int main(int argc, char **argv)
 	for (i = 0; i < NR_THREADS; i++)
 		printf(" %s %.2f", threads[i],
 		       cpu0[i] < 0 ? 0.0 : kthread_cpu_s(threads[i]) - cpu0[i]);
-	printf("\n");
+	printf(" ptes %lld rechecked %lld\n",
+	       ptes0 < 0 ? 0 : vmstat("kmmscand_pte_scanned") - ptes0,
+	       rechecked0 < 0 ? 0 : vmstat("kmmscand_pte_rechecked") - rechecked0);
 	if (verify_pattern(s.buf, size_mb << 20, 0x5e3, NULL)) {
 		printf("skewbuf: data corrupted\n");
 		return 3;
