@@ -122,23 +122,28 @@ static bool kmmscand_rec_within(u16 rec, u8 tick)
  * @tick: tick of the access
  * @threshold: hot_threshold
  * @nid: target hint of the source, or NUMA_NO_NODE to keep the old hint
+ * @quick: the access was seen young again a re-check interval after the
+ *	previous look cleared it
  *
  * The frequency goes up by one (saturating) when the previous access is
- * within the window and restarts at 1 otherwise; the record becomes ready
- * when the frequency reaches @threshold. Ready stays set until kmmmigrated
+ * within the window and restarts at 1 otherwise; above 2 it goes up for
+ * @quick accesses only, so that the levels above 2 mean "re-accessed
+ * within recheck_ms" and a page merely seen at every pass stays at 2. The
+ * record becomes ready when the frequency reaches @threshold. Ready stays set until kmmmigrated
  * clears it, so the ready summary only ever counts down in one place.
  *
  * Return: the new record.
  */
-u16 kmmscand_rec_update(u16 old, u8 tick, unsigned int threshold, int nid)
+u16 kmmscand_rec_update(u16 old, u8 tick, unsigned int threshold, int nid,
+			bool quick)
 {
 	unsigned int freq = kmmscand_rec_freq(old);
 	bool ready = kmmscand_rec_ready(old);
 
-	if (freq && kmmscand_rec_within(old, tick))
-		freq = min(freq + 1, KMMSCAND_REC_FREQ_MAX);
-	else
+	if (!freq || !kmmscand_rec_within(old, tick))
 		freq = 1;
+	else if (quick || freq < 2)
+		freq = min(freq + 1, KMMSCAND_REC_FREQ_MAX);
 	if (freq >= threshold)
 		ready = true;
 	if (nid == NUMA_NO_NODE)
@@ -263,6 +268,7 @@ void kmmscand_hotness_ready_arrivals(unsigned long *arrivals)
  * @first: the source knows this is the first access it sees to the folio
  *	now at @pfn: what the record holds belongs to a previous owner of
  *	the pfn, and the frequency restarts from this access
+ * @quick: the access was found by a re-check, see kmmscand_rec_update()
  *
  * Lock-free, callable from any context but NMI: a try_cmpxchg() loop on
  * the record under rcu_read_lock(). A pfn without a record (top tier,
@@ -272,7 +278,7 @@ void kmmscand_hotness_ready_arrivals(unsigned long *arrivals)
  */
 void __kmmscand_record_access(unsigned long pfn, int nid,
 			      enum kmmscand_source src, unsigned long now,
-			      bool first)
+			      bool first, bool quick)
 {
 	unsigned long secnr = pfn_to_section_nr(pfn);
 	struct kmmscand_section *sec;
@@ -299,7 +305,7 @@ void __kmmscand_record_access(unsigned long pfn, int nid,
 	old = READ_ONCE(*rec);
 	do {
 		new = kmmscand_rec_update(first ? 0 : old, tick, threshold,
-					  nid);
+					  nid, quick);
 	} while (!try_cmpxchg(rec, &old, new));
 
 	trace_kmmscand_record(pfn, src, kmmscand_rec_freq(new),
@@ -339,7 +345,7 @@ void __kmmscand_record_access(unsigned long pfn, int nid,
 void kmmscand_record_access(unsigned long pfn, int nid,
 			    enum kmmscand_source src, unsigned long now)
 {
-	__kmmscand_record_access(pfn, nid, src, now, false);
+	__kmmscand_record_access(pfn, nid, src, now, false, false);
 }
 
 /**

@@ -236,12 +236,12 @@ static inline bool kmmscand_test_exit(struct mm_struct *mm)
  *
  *   bits  0-7  last-access tick; a tick is hot_window_ms / 8, so the
  *              frequency window spans KMMSCAND_WINDOW_TICKS ticks
- *   bits  8-10 frequency level: observed accesses whose predecessor was
- *              within the window, saturating at 7; 0 means "never
- *              accessed". A re-check that finds the page young again
- *              recheck_ms after its clearing is an observation too, so
- *              pages re-accessed quickly climb faster; one that finds it
- *              old halves the levels above 2 (kmmscand_rec_miss())
+ *   bits  8-10 frequency level: 1 seen once, 2 seen twice with the
+ *              previous access within the window, 3-7 one more for each
+ *              re-check that found the page young again recheck_ms after
+ *              its clearing; 0 means "never accessed". A re-check that
+ *              finds it old halves the levels above 2
+ *              (kmmscand_rec_update(), kmmscand_rec_miss())
  *   bit  11    ready: queued for kmmmigrated
  *   bits 12-15 target-node hint: nid + 1 for nid < 15, 0 = resolve at
  *              migration time
@@ -346,20 +346,21 @@ bool kmmscand_ratelimit_take(struct kmmscand_ratelimit *rl,
 unsigned int kmmscand_promote_level(const unsigned long *ready,
 				    const unsigned long *arrivals,
 				    unsigned int threshold,
-				    unsigned long capacity);
+				    unsigned long capacity, unsigned int above);
 unsigned int kmmscand_next_promote_level(unsigned int cur,
 					 unsigned int fit,
 					 const unsigned long *ready,
 					 unsigned int threshold,
-					 bool patience_over);
+					 bool patience_over, bool settled);
 
 /* hotness.c */
 void __kmmscand_record_access(unsigned long pfn, int nid,
 			      enum kmmscand_source src, unsigned long now,
-			      bool first);
+			      bool first, bool quick);
 u8 kmmscand_tick(unsigned long now, unsigned int window_ms);
 u16 kmmscand_rec_encode(u8 tick, unsigned int freq, bool ready, int nid);
-u16 kmmscand_rec_update(u16 old, u8 tick, unsigned int threshold, int nid);
+u16 kmmscand_rec_update(u16 old, u8 tick, unsigned int threshold, int nid,
+			bool quick);
 u16 kmmscand_rec_miss(u16 old);
 bool kmmscand_rec_fresh(u16 rec, u8 tick);
 void kmmscand_record_miss(unsigned long pfn);

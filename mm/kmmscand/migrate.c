@@ -75,6 +75,10 @@ struct kmmscand_batch {
  * @level: promotion level, see "Promotion level" in policy.c
  * @level_since: jiffies when @level was last changed
  * @stale_next: jiffies of the next sweep for cold records below @level
+ * @fit_low_since: jiffies since when everything ready fits (the fit was
+ *	hot_threshold at every update since)
+ * @above: levels above the highest occupied one the fit may wait for
+ * @idle: nothing was ready at the last update
  * @arr_seen: the arrival counters at @arr_time
  * @arr_recent: arrivals per level in about the last second
  * @arr_time: jiffies of the last arrival sample
@@ -89,6 +93,9 @@ struct kmmscand_migrate_state {
 	unsigned int level;
 	unsigned long level_since;
 	unsigned long stale_next;
+	unsigned long fit_low_since;
+	unsigned int above;
+	bool idle;
 	unsigned long arr_seen[KMMSCAND_REC_FREQ_MAX + 1];
 	unsigned long arr_recent[KMMSCAND_REC_FREQ_MAX + 1];
 	unsigned long arr_time;
@@ -390,24 +397,45 @@ static void kmmscand_update_level(struct kmmscand_migrate_state *ms)
 	unsigned int max_ms = READ_ONCE(kmmscand_tun.scan_period_max_ms);
 	unsigned long ready[KMMSCAND_REC_FREQ_MAX + 1];
 	unsigned long rate[KMMSCAND_REC_FREQ_MAX + 1];
+	unsigned int recheck_ms = READ_ONCE(kmmscand_tun.recheck_ms);
 	unsigned int fit, level, l;
-	bool patience_over;
+	bool patience_over, settled;
 
 	kmmscand_hotness_ready_levels(ready);
 	kmmscand_arrival_rate(ms, rate);
-	fit = kmmscand_promote_level(ready, rate, thr, kmmscand_capacity(ms));
+	/* A burst begins: everything fits only after it had time to show. */
+	if (ms->idle)
+		ms->fit_low_since = jiffies;
+	fit = kmmscand_promote_level(ready, rate, thr, kmmscand_capacity(ms),
+				     ms->above);
 	patience_over = time_after_eq(jiffies, ms->level_since +
 				      msecs_to_jiffies(max_ms));
+	if (fit > thr)
+		ms->fit_low_since = jiffies;
+	settled = time_after_eq(jiffies, ms->fit_low_since +
+				msecs_to_jiffies(2 * recheck_ms));
 	level = kmmscand_next_promote_level(ms->level, fit, ready, thr,
-					    patience_over);
+					    patience_over, settled);
+	/*
+	 * Came down for want of records at its level: do not go back up
+	 * for a level that nothing reaches, until records reach above it.
+	 */
+	if (level < ms->level && fit < ms->level && !settled)
+		ms->above = 0;
+	for (l = KMMSCAND_REC_FREQ_MAX; l > level; l--)
+		if (ready[l] || rate[l])
+			ms->above = 1;
 	/*
 	 * Nothing waits: the next burst starts from the top, and comes down
 	 * at once if all of it fits, else as evidence and patience allow.
 	 */
 	for (l = 0; l <= KMMSCAND_REC_FREQ_MAX && !ready[l]; l++)
 		;
-	if (l > KMMSCAND_REC_FREQ_MAX)
+	ms->idle = l > KMMSCAND_REC_FREQ_MAX;
+	if (ms->idle) {
 		level = KMMSCAND_REC_FREQ_MAX;
+		ms->above = 1;
+	}
 	if (level != ms->level) {
 		trace_kmmscand_promote_level(ms->level, level, fit);
 		ms->level = level;

@@ -331,13 +331,19 @@ bool kmmscand_ratelimit_take(struct kmmscand_ratelimit *rl,
  *   show the demand while kmmmigrated drains it: without them, records
  *   trickling in at a low level would spend the rate limit before the
  *   better ones, a re-check later, are known. Twice: a burst that the
- *   rate limit takes within two seconds is not worth a delay;
+ *   rate limit takes within two seconds is not worth a delay. The fit is
+ *   at most one level above the highest level that holds ready records
+ *   or saw arrivals (evidence climbs one level per look), and no higher
+ *   than that level once the level came down for want of records: waiting
+ *   for a level nothing reaches promotes nothing;
  * - the promotion level rises to the fit at once: when more pages are
  *   ready than can move, the ones with the most evidence go first, and
  *   pages at lower levels wait while re-checks and passes either raise
  *   them or leave them where they are;
- * - when everything ready fits, it drops to hot_threshold at once (room
- *   appeared, or the rate limit was raised); otherwise it comes down one
+ * - when everything ready fits, and has for two re-check intervals (so
+ *   that the first records of a burst do not look like all of it), it
+ *   drops to hot_threshold (room appeared, or the rate limit was raised,
+ *   or the candidates are few); otherwise it comes down one
  *   level at a time, only once nothing is ready at the current level and
  *   the level has been in force for scan_period_max_ms (every mm had a
  *   pass in which to show its pages' frequency).
@@ -356,22 +362,27 @@ bool kmmscand_ratelimit_take(struct kmmscand_ratelimit *rl,
  * @arrivals: records that rose to each level, per second
  * @threshold: hot_threshold, 1..KMMSCAND_REC_FREQ_MAX
  * @capacity: pages that can be promoted within the next second
+ * @above: how many levels above the highest level holding ready records
+ *	or arrivals the fit may be: 1 while records climb, 0 once waiting
+ *	for one more level brought nothing
  *
  * Return: the fit, see "Promotion level".
  */
 unsigned int kmmscand_promote_level(const unsigned long *ready,
 				    const unsigned long *arrivals,
 				    unsigned int threshold,
-				    unsigned long capacity)
+				    unsigned long capacity, unsigned int above)
 {
+	unsigned int l, top = 0;
 	unsigned long sum = 0;
-	unsigned int l;
 
 	threshold = clamp(threshold, 1U, KMMSCAND_REC_FREQ_MAX);
 	for (l = KMMSCAND_REC_FREQ_MAX; l >= threshold; l--) {
 		sum += ready[l];
+		if (!top && (ready[l] || arrivals[l]))
+			top = l;
 		if (sum > capacity || arrivals[l] / 2 > capacity)
-			return min(l + 1, KMMSCAND_REC_FREQ_MAX);
+			return min3(l + 1, top + above, KMMSCAND_REC_FREQ_MAX);
 	}
 	return threshold;
 }
@@ -383,20 +394,21 @@ unsigned int kmmscand_promote_level(const unsigned long *ready,
  * @ready: ready records per frequency level
  * @threshold: hot_threshold
  * @patience_over: @cur has been in force for scan_period_max_ms
+ * @settled: @fit has been @threshold for two re-check intervals
  *
  * Return: the new promotion level, see "Promotion level".
  */
 unsigned int kmmscand_next_promote_level(unsigned int cur, unsigned int fit,
 					 const unsigned long *ready,
 					 unsigned int threshold,
-					 bool patience_over)
+					 bool patience_over, bool settled)
 {
 	unsigned int l;
 
 	threshold = clamp(threshold, 1U, KMMSCAND_REC_FREQ_MAX);
 	cur = clamp(cur, threshold, KMMSCAND_REC_FREQ_MAX);
 	fit = clamp(fit, threshold, KMMSCAND_REC_FREQ_MAX);
-	if (fit >= cur || fit == threshold)
+	if (fit >= cur || (fit == threshold && settled))
 		return fit;
 	if (!patience_over)
 		return cur;

@@ -252,7 +252,7 @@ static void kmmscand_harvest(struct kmmscand_walk *priv,
 		return;
 	}
 	__kmmscand_record_access(folio_pfn(folio), priv->target_nid,
-				 KMMSCAND_SRC_SCAN, jiffies, first);
+				 KMMSCAND_SRC_SCAN, jiffies, first, priv->recheck);
 	priv->found++;
 }
 
@@ -640,9 +640,13 @@ static bool kmmscand_recheck_due(struct kmmscand_mm_slot *mslot)
 				      msecs_to_jiffies(ms));
 }
 
+/*
+ * Probes are for an mm that went quiet: its last pass found nothing. An
+ * active mm's passes follow its period, which activity shortens anyway.
+ */
 static bool kmmscand_probe_due(struct kmmscand_mm_slot *mslot)
 {
-	return !mslot->in_pass && mslot->nr_probe &&
+	return !mslot->in_pass && mslot->nr_probe && !mslot->found_prev &&
 	       time_after_eq(jiffies, mslot->probe_next);
 }
 

@@ -34,42 +34,42 @@ static void kmmscand_rec_encode_decode(struct kunit *test)
 
 static void kmmscand_rec_second_access_ready(struct kunit *test)
 {
-	u16 rec = kmmscand_rec_update(0, 10, 2, NUMA_NO_NODE);
+	u16 rec = kmmscand_rec_update(0, 10, 2, NUMA_NO_NODE, true);
 
 	KUNIT_EXPECT_EQ(test, kmmscand_rec_freq(rec), 1U);
 	KUNIT_EXPECT_FALSE(test, kmmscand_rec_ready(rec));
 	KUNIT_EXPECT_EQ(test, kmmscand_rec_tick(rec), 10);
 
 	/* second access, last tick of the window */
-	rec = kmmscand_rec_update(rec, 10 + KMMSCAND_WINDOW_TICKS - 1, 2, 1);
+	rec = kmmscand_rec_update(rec, 10 + KMMSCAND_WINDOW_TICKS - 1, 2, 1, true);
 	KUNIT_EXPECT_EQ(test, kmmscand_rec_freq(rec), 2U);
 	KUNIT_EXPECT_TRUE(test, kmmscand_rec_ready(rec));
 	KUNIT_EXPECT_EQ(test, kmmscand_rec_nid(rec), 1);
 
 	/* a higher threshold needs more accesses */
-	rec = kmmscand_rec_update(0, 10, 3, NUMA_NO_NODE);
-	rec = kmmscand_rec_update(rec, 11, 3, NUMA_NO_NODE);
+	rec = kmmscand_rec_update(0, 10, 3, NUMA_NO_NODE, true);
+	rec = kmmscand_rec_update(rec, 11, 3, NUMA_NO_NODE, true);
 	KUNIT_EXPECT_FALSE(test, kmmscand_rec_ready(rec));
-	rec = kmmscand_rec_update(rec, 12, 3, NUMA_NO_NODE);
+	rec = kmmscand_rec_update(rec, 12, 3, NUMA_NO_NODE, true);
 	KUNIT_EXPECT_TRUE(test, kmmscand_rec_ready(rec));
 }
 
 static void kmmscand_rec_window_expiry(struct kunit *test)
 {
-	u16 rec = kmmscand_rec_update(0, 10, 2, 2);
+	u16 rec = kmmscand_rec_update(0, 10, 2, 2, true);
 
 	/* one tick past the window: restart at 1, not ready */
 	rec = kmmscand_rec_update(rec, 10 + KMMSCAND_WINDOW_TICKS, 2,
-				  NUMA_NO_NODE);
+				  NUMA_NO_NODE, true);
 	KUNIT_EXPECT_EQ(test, kmmscand_rec_freq(rec), 1U);
 	KUNIT_EXPECT_FALSE(test, kmmscand_rec_ready(rec));
 	/* the hint survives an access without one */
 	KUNIT_EXPECT_EQ(test, kmmscand_rec_nid(rec), 2);
 
 	/* ready stays set until kmmmigrated clears it */
-	rec = kmmscand_rec_update(rec, 20, 2, NUMA_NO_NODE);
+	rec = kmmscand_rec_update(rec, 20, 2, NUMA_NO_NODE, true);
 	KUNIT_ASSERT_TRUE(test, kmmscand_rec_ready(rec));
-	rec = kmmscand_rec_update(rec, 100, 2, NUMA_NO_NODE);
+	rec = kmmscand_rec_update(rec, 100, 2, NUMA_NO_NODE, true);
 	KUNIT_EXPECT_TRUE(test, kmmscand_rec_ready(rec));
 	KUNIT_EXPECT_EQ(test, kmmscand_rec_freq(rec), 1U);
 
@@ -86,7 +86,7 @@ static void kmmscand_rec_saturation(struct kunit *test)
 	int i;
 
 	for (i = 0; i < 20; i++)
-		rec = kmmscand_rec_update(rec, 50, 2, 0);
+		rec = kmmscand_rec_update(rec, 50, 2, 0, true);
 	KUNIT_EXPECT_EQ(test, kmmscand_rec_freq(rec), KMMSCAND_REC_FREQ_MAX);
 	KUNIT_EXPECT_TRUE(test, kmmscand_rec_ready(rec));
 	KUNIT_EXPECT_EQ(test, kmmscand_rec_tick(rec), 50);
@@ -94,16 +94,16 @@ static void kmmscand_rec_saturation(struct kunit *test)
 	/* threshold above the saturation value: never ready */
 	rec = 0;
 	for (i = 0; i < 20; i++)
-		rec = kmmscand_rec_update(rec, 50, 8, NUMA_NO_NODE);
+		rec = kmmscand_rec_update(rec, 50, 8, NUMA_NO_NODE, true);
 	KUNIT_EXPECT_FALSE(test, kmmscand_rec_ready(rec));
 }
 
 static void kmmscand_rec_tick_wrap(struct kunit *test)
 {
-	u16 rec = kmmscand_rec_update(0, 252, 2, NUMA_NO_NODE);
+	u16 rec = kmmscand_rec_update(0, 252, 2, NUMA_NO_NODE, true);
 
 	/* the window spans the wrap of the 8-bit tick */
-	rec = kmmscand_rec_update(rec, 2, 2, NUMA_NO_NODE);
+	rec = kmmscand_rec_update(rec, 2, 2, NUMA_NO_NODE, true);
 	KUNIT_EXPECT_EQ(test, kmmscand_rec_freq(rec), 2U);
 	KUNIT_EXPECT_TRUE(test, kmmscand_rec_ready(rec));
 	KUNIT_EXPECT_TRUE(test, kmmscand_rec_fresh(rec, 9));
@@ -115,23 +115,24 @@ static void kmmscand_rec_tick_wrap(struct kunit *test)
 	 * smaller (100 -> 50 is 206 ticks later), although a signed
 	 * difference would be below the window in both cases.
 	 */
-	rec = kmmscand_rec_update(0, 250, 2, NUMA_NO_NODE);
-	rec = kmmscand_rec_update(rec, 3, 2, NUMA_NO_NODE);
+	rec = kmmscand_rec_update(0, 250, 2, NUMA_NO_NODE, true);
+	rec = kmmscand_rec_update(rec, 3, 2, NUMA_NO_NODE, true);
 	KUNIT_EXPECT_EQ(test, kmmscand_rec_freq(rec), 1U);
 	KUNIT_EXPECT_FALSE(test, kmmscand_rec_ready(rec));
 	KUNIT_EXPECT_FALSE(test, kmmscand_rec_fresh(rec, 11));
-	rec = kmmscand_rec_update(0, 100, 2, NUMA_NO_NODE);
-	rec = kmmscand_rec_update(rec, 50, 2, NUMA_NO_NODE);
+	rec = kmmscand_rec_update(0, 100, 2, NUMA_NO_NODE, true);
+	rec = kmmscand_rec_update(rec, 50, 2, NUMA_NO_NODE, true);
 	KUNIT_EXPECT_EQ(test, kmmscand_rec_freq(rec), 1U);
 	KUNIT_EXPECT_FALSE(test, kmmscand_rec_ready(rec));
 	KUNIT_EXPECT_FALSE(test, kmmscand_rec_fresh(kmmscand_rec_update(0, 100,
-									2, 0),
+									2, 0, true),
 						    50));
 
 	/* documented false-recent case: exactly 256 ticks later */
-	rec = kmmscand_rec_update(0, 40, 3, NUMA_NO_NODE);
-	rec = kmmscand_rec_update(rec, 40, 3, NUMA_NO_NODE);
-	rec = kmmscand_rec_update(rec, (u8)(40 + 256), 3, NUMA_NO_NODE);
+	rec = kmmscand_rec_update(0, 40, 3, NUMA_NO_NODE, true);
+	rec = kmmscand_rec_update(rec, 40, 3, NUMA_NO_NODE, true);
+	rec = kmmscand_rec_update(rec, (u8)(40 + 256), 3, NUMA_NO_NODE,
+				  true);
 	KUNIT_EXPECT_EQ(test, kmmscand_rec_freq(rec), 3U);
 
 	/* ticks: an eighth of the window, modulo 256 */
@@ -152,7 +153,7 @@ static void kmmscand_rec_recheck_miss(struct kunit *test)
 
 	/* seen, then young again at two re-checks: level 3, ready */
 	for (i = 0; i < 3; i++)
-		rec = kmmscand_rec_update(rec, 20, 2, 1);
+		rec = kmmscand_rec_update(rec, 20, 2, 1, true);
 	KUNIT_ASSERT_EQ(test, kmmscand_rec_freq(rec), 3U);
 	KUNIT_ASSERT_TRUE(test, kmmscand_rec_ready(rec));
 
@@ -182,18 +183,46 @@ static void kmmscand_rec_recheck_miss(struct kunit *test)
 	 */
 	rec = 0;
 	for (i = 0; i < 3; i++) {
-		rec = kmmscand_rec_update(rec, 30 + i, 2, NUMA_NO_NODE);
+		rec = kmmscand_rec_update(rec, 30 + i, 2, NUMA_NO_NODE, true);
 		rec = kmmscand_rec_miss(rec);
 		rec = kmmscand_rec_miss(rec);
 	}
 	KUNIT_EXPECT_EQ(test, kmmscand_rec_freq(rec), 2U);
 	rec = 0;
 	for (i = 0; i < 3; i++) {
-		rec = kmmscand_rec_update(rec, 30 + i, 2, NUMA_NO_NODE);
-		rec = kmmscand_rec_update(rec, 30 + i, 2, NUMA_NO_NODE);
-		rec = kmmscand_rec_update(rec, 30 + i, 2, NUMA_NO_NODE);
+		rec = kmmscand_rec_update(rec, 30 + i, 2, NUMA_NO_NODE, true);
+		rec = kmmscand_rec_update(rec, 30 + i, 2, NUMA_NO_NODE, true);
+		rec = kmmscand_rec_update(rec, 30 + i, 2, NUMA_NO_NODE, true);
 	}
 	KUNIT_EXPECT_EQ(test, kmmscand_rec_freq(rec), KMMSCAND_REC_FREQ_MAX);
+}
+
+static void kmmscand_rec_quick_levels(struct kunit *test)
+{
+	u16 rec = 0;
+	int i;
+
+	/* observations a pass apart: seen twice within the window is 2 */
+	for (i = 0; i < 10; i++)
+		rec = kmmscand_rec_update(rec, 40 + i % 4, 2, NUMA_NO_NODE,
+					  false);
+	KUNIT_EXPECT_EQ(test, kmmscand_rec_freq(rec), 2U);
+	KUNIT_EXPECT_TRUE(test, kmmscand_rec_ready(rec));
+	/* only re-check hits earn the levels above */
+	rec = kmmscand_rec_update(rec, 44, 2, NUMA_NO_NODE, true);
+	KUNIT_EXPECT_EQ(test, kmmscand_rec_freq(rec), 3U);
+	rec = kmmscand_rec_update(rec, 44, 2, NUMA_NO_NODE, false);
+	KUNIT_EXPECT_EQ(test, kmmscand_rec_freq(rec), 3U);
+	/* a quick hit is an access too: 1 then 2 */
+	rec = kmmscand_rec_update(0, 44, 2, NUMA_NO_NODE, true);
+	KUNIT_EXPECT_EQ(test, kmmscand_rec_freq(rec), 1U);
+	rec = kmmscand_rec_update(rec, 44, 2, NUMA_NO_NODE, true);
+	KUNIT_EXPECT_EQ(test, kmmscand_rec_freq(rec), 2U);
+	/* threshold 3 is not reached by passes alone */
+	rec = 0;
+	for (i = 0; i < 5; i++)
+		rec = kmmscand_rec_update(rec, 40 + i, 3, NUMA_NO_NODE, false);
+	KUNIT_EXPECT_FALSE(test, kmmscand_rec_ready(rec));
 }
 
 static struct kunit_case kmmscand_hotness_cases[] = {
@@ -203,6 +232,7 @@ static struct kunit_case kmmscand_hotness_cases[] = {
 	KUNIT_CASE(kmmscand_rec_saturation),
 	KUNIT_CASE(kmmscand_rec_tick_wrap),
 	KUNIT_CASE(kmmscand_rec_recheck_miss),
+	KUNIT_CASE(kmmscand_rec_quick_levels),
 	{}
 };
 

@@ -301,25 +301,26 @@ static void kmmscand_promote_level_fit(struct kunit *test)
 	unsigned long arr[KMMSCAND_REC_FREQ_MAX + 1] = { 0 };
 
 	/* nothing ready, or everything fits: the threshold */
-	KUNIT_EXPECT_EQ(test, kmmscand_promote_level(ready, none, 2, 0), 2U);
+	KUNIT_EXPECT_EQ(test, kmmscand_promote_level(ready, none, 2, 0, 1), 2U);
 	ready[2] = 1000;
 	ready[5] = 100;
-	KUNIT_EXPECT_EQ(test, kmmscand_promote_level(ready, none, 2, 1100), 2U);
+	KUNIT_EXPECT_EQ(test, kmmscand_promote_level(ready, none, 2, 1100, 1), 2U);
 	/* level 2 does not fit: the level above it, although empty */
-	KUNIT_EXPECT_EQ(test, kmmscand_promote_level(ready, none, 2, 1099), 3U);
-	KUNIT_EXPECT_EQ(test, kmmscand_promote_level(ready, none, 2, 100), 3U);
-	/* even the top ready level does not fit */
-	KUNIT_EXPECT_EQ(test, kmmscand_promote_level(ready, none, 2, 99), 6U);
+	KUNIT_EXPECT_EQ(test, kmmscand_promote_level(ready, none, 2, 1099, 1), 3U);
+	KUNIT_EXPECT_EQ(test, kmmscand_promote_level(ready, none, 2, 100, 1), 3U);
+	/* even the top ready level does not fit: wait one above */
+	KUNIT_EXPECT_EQ(test, kmmscand_promote_level(ready, none, 2, 99, 1), 6U);
+	KUNIT_EXPECT_EQ(test, kmmscand_promote_level(ready, none, 2, 99, 0), 5U);
 	ready[7] = 50;
-	KUNIT_EXPECT_EQ(test, kmmscand_promote_level(ready, none, 2, 49),
+	KUNIT_EXPECT_EQ(test, kmmscand_promote_level(ready, none, 2, 49, 1),
 			KMMSCAND_REC_FREQ_MAX);
-	KUNIT_EXPECT_EQ(test, kmmscand_promote_level(ready, none, 2, 0),
+	KUNIT_EXPECT_EQ(test, kmmscand_promote_level(ready, none, 2, 0, 1),
 			KMMSCAND_REC_FREQ_MAX);
 	/* below the threshold nothing counts */
-	KUNIT_EXPECT_EQ(test, kmmscand_promote_level(ready, none, 5, 150), 5U);
-	KUNIT_EXPECT_EQ(test, kmmscand_promote_level(ready, none, 3, 150), 3U);
+	KUNIT_EXPECT_EQ(test, kmmscand_promote_level(ready, none, 5, 150, 1), 5U);
+	KUNIT_EXPECT_EQ(test, kmmscand_promote_level(ready, none, 3, 150, 1), 3U);
 	/* the default rate limit's pages per second */
-	KUNIT_EXPECT_EQ(test, kmmscand_promote_level(ready, none, 1, 65536), 1U);
+	KUNIT_EXPECT_EQ(test, kmmscand_promote_level(ready, none, 1, 65536, 1), 1U);
 
 	/*
 	 * Few ready now, but records arrive at level 2 and 3 much faster
@@ -331,39 +332,44 @@ static void kmmscand_promote_level_fit(struct kunit *test)
 	arr[2] = 30000;
 	arr[3] = 5000;
 	arr[4] = 2048;
-	KUNIT_EXPECT_EQ(test, kmmscand_promote_level(ready, arr, 2, 1024), 4U);
+	KUNIT_EXPECT_EQ(test, kmmscand_promote_level(ready, arr, 2, 1024, 1), 4U);
 	/* twice the capacity still fits: a burst is not worth a delay */
-	KUNIT_EXPECT_EQ(test, kmmscand_promote_level(ready, arr, 2, 2500), 3U);
-	KUNIT_EXPECT_EQ(test, kmmscand_promote_level(ready, arr, 2, 15000), 2U);
-	KUNIT_EXPECT_EQ(test, kmmscand_promote_level(ready, arr, 1, 15000), 2U);
-	KUNIT_EXPECT_EQ(test, kmmscand_promote_level(ready, arr, 1, 20000), 1U);
+	KUNIT_EXPECT_EQ(test, kmmscand_promote_level(ready, arr, 2, 2500, 1), 3U);
+	KUNIT_EXPECT_EQ(test, kmmscand_promote_level(ready, arr, 2, 15000, 1), 2U);
+	KUNIT_EXPECT_EQ(test, kmmscand_promote_level(ready, arr, 1, 15000, 1), 2U);
+	KUNIT_EXPECT_EQ(test, kmmscand_promote_level(ready, arr, 1, 20000, 1), 1U);
+
+	/* records at 3: wait for 4, or not once 4 brought nothing */
+	memset(ready, 0, sizeof(ready));
+	memset(arr, 0, sizeof(arr));
+	ready[3] = 5000;
+	arr[3] = 5000;
+	KUNIT_EXPECT_EQ(test, kmmscand_promote_level(ready, arr, 2, 1024, 1), 4U);
+	KUNIT_EXPECT_EQ(test, kmmscand_promote_level(ready, arr, 2, 1024, 0), 3U);
 }
 
 static void kmmscand_promote_level_adapts(struct kunit *test)
 {
 	unsigned long ready[KMMSCAND_REC_FREQ_MAX + 1] = { 0 };
+	unsigned int (*next)(unsigned int, unsigned int, const unsigned long *,
+			     unsigned int, bool, bool) =
+		kmmscand_next_promote_level;
 
 	/* rises to the fit at once */
-	KUNIT_EXPECT_EQ(test, kmmscand_next_promote_level(2, 5, ready, 2,
-							  false), 5U);
-	/* everything fits: down to the threshold at once */
+	KUNIT_EXPECT_EQ(test, next(2, 5, ready, 2, false, false), 5U);
+	/* everything fits: down to the threshold once that is settled */
 	ready[3] = 10;
-	KUNIT_EXPECT_EQ(test, kmmscand_next_promote_level(6, 2, ready, 2,
-							  false), 2U);
+	KUNIT_EXPECT_EQ(test, next(6, 2, ready, 2, false, true), 2U);
+	KUNIT_EXPECT_EQ(test, next(6, 2, ready, 2, false, false), 6U);
 	/* otherwise it waits for its patience... */
-	KUNIT_EXPECT_EQ(test, kmmscand_next_promote_level(6, 4, ready, 2,
-							  false), 6U);
+	KUNIT_EXPECT_EQ(test, next(6, 4, ready, 2, false, false), 6U);
 	/* ...and for nothing to be ready at its level, one step at a time */
-	KUNIT_EXPECT_EQ(test, kmmscand_next_promote_level(6, 4, ready, 2,
-							  true), 5U);
+	KUNIT_EXPECT_EQ(test, next(6, 4, ready, 2, true, false), 5U);
 	ready[7] = 1;
-	KUNIT_EXPECT_EQ(test, kmmscand_next_promote_level(6, 4, ready, 2,
-							  true), 6U);
+	KUNIT_EXPECT_EQ(test, next(6, 4, ready, 2, true, false), 6U);
 	/* never below the threshold, never above the top level */
-	KUNIT_EXPECT_EQ(test, kmmscand_next_promote_level(1, 1, ready, 4,
-							  true), 4U);
-	KUNIT_EXPECT_EQ(test, kmmscand_next_promote_level(7, 9, ready, 2,
-							  true),
+	KUNIT_EXPECT_EQ(test, next(1, 1, ready, 4, true, true), 4U);
+	KUNIT_EXPECT_EQ(test, next(7, 9, ready, 2, true, false),
 			KMMSCAND_REC_FREQ_MAX);
 }
 
