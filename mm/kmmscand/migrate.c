@@ -395,6 +395,7 @@ static void kmmscand_update_level(struct kmmscand_migrate_state *ms)
 {
 	unsigned int thr = READ_ONCE(kmmscand_tun.hot_threshold);
 	unsigned int max_ms = READ_ONCE(kmmscand_tun.scan_period_max_ms);
+	unsigned int window_ms = READ_ONCE(kmmscand_tun.hot_window_ms);
 	unsigned long ready[KMMSCAND_REC_FREQ_MAX + 1];
 	unsigned long rate[KMMSCAND_REC_FREQ_MAX + 1];
 	unsigned int recheck_ms = READ_ONCE(kmmscand_tun.recheck_ms);
@@ -408,8 +409,9 @@ static void kmmscand_update_level(struct kmmscand_migrate_state *ms)
 		ms->fit_low_since = jiffies;
 	fit = kmmscand_promote_level(ready, rate, thr, kmmscand_capacity(ms),
 				     ms->above);
+	/* A window: how long an observation waits for the next one. */
 	patience_over = time_after_eq(jiffies, ms->level_since +
-				      msecs_to_jiffies(max_ms));
+				      msecs_to_jiffies(max(max_ms, window_ms)));
 	if (fit > thr)
 		ms->fit_low_since = jiffies;
 	settled = time_after_eq(jiffies, ms->fit_low_since +

@@ -326,12 +326,11 @@ bool kmmscand_ratelimit_take(struct kmmscand_ratelimit *rl,
  *   top tier has above its high watermarks;
  * - fit: the lowest level whose ready pages, with those of all the levels
  *   above it, do not exceed the capacity, and whose arrivals (records that
- *   rose to it in about the last second) do not exceed twice the
- *   capacity; the top level if even that one does not fit. The arrivals
+ *   rose to it in about the last second) do not exceed the capacity
+ *   either; the top level if even that one does not fit. The arrivals
  *   show the demand while kmmmigrated drains it: without them, records
  *   trickling in at a low level would spend the rate limit before the
- *   better ones, a re-check later, are known. Twice: a burst that the
- *   rate limit takes within two seconds is not worth a delay. The fit is
+ *   better ones, a re-check later, are known. The fit is
  *   at most one level above the highest level that holds ready records
  *   or saw arrivals (evidence climbs one level per look), and no higher
  *   than that level once the level came down for want of records: waiting
@@ -345,8 +344,9 @@ bool kmmscand_ratelimit_take(struct kmmscand_ratelimit *rl,
  *   drops to hot_threshold (room appeared, or the rate limit was raised,
  *   or the candidates are few); otherwise it comes down one
  *   level at a time, only once nothing is ready at the current level and
- *   the level has been in force for scan_period_max_ms (every mm had a
- *   pass in which to show its pages' frequency).
+ *   the level has been in force for hot_window_ms or scan_period_max_ms,
+ *   whichever is longer (every mm had a pass in which to show its pages'
+ *   frequency, and an observation counts with the next one for a window).
  *
  * The level never goes below hot_threshold. While nothing is ready it is
  * the top level, so that a burst of new candidates is judged by evidence:
@@ -381,7 +381,7 @@ unsigned int kmmscand_promote_level(const unsigned long *ready,
 		sum += ready[l];
 		if (!top && (ready[l] || arrivals[l]))
 			top = l;
-		if (sum > capacity || arrivals[l] / 2 > capacity)
+		if (sum > capacity || arrivals[l] > capacity)
 			return min3(l + 1, top + above, KMMSCAND_REC_FREQ_MAX);
 	}
 	return threshold;
@@ -393,7 +393,8 @@ unsigned int kmmscand_promote_level(const unsigned long *ready,
  * @fit: kmmscand_promote_level() now
  * @ready: ready records per frequency level
  * @threshold: hot_threshold
- * @patience_over: @cur has been in force for scan_period_max_ms
+ * @patience_over: @cur has been in force for hot_window_ms (or
+ *	scan_period_max_ms if longer)
  * @settled: @fit has been @threshold for two re-check intervals
  *
  * Return: the new promotion level, see "Promotion level".

@@ -39,6 +39,8 @@
  * @target_nid: promotion target of the mm for this visit, or NUMA_NO_NODE
  * @record_ok: the current VMA's placement rules allow @target_nid
  * @recheck: this batch re-checks a range the pass cleared recently
+ * @quick: ... and did so within twice recheck_ms: a young page there was
+ *	re-accessed quickly (a late re-check is an ordinary observation)
  * @last_folio: last folio reported, to report a PTE-mapped large folio
  *	once per batch; only compared, never dereferenced
  * @work: PTE units spent in this batch
@@ -68,6 +70,7 @@ struct kmmscand_walk {
 	int target_nid;
 	bool record_ok;
 	bool recheck;
+	bool quick;
 	struct folio *last_folio;
 	unsigned int work;
 	unsigned int work_limit;
@@ -252,7 +255,7 @@ static void kmmscand_harvest(struct kmmscand_walk *priv,
 		return;
 	}
 	__kmmscand_record_access(folio_pfn(folio), priv->target_nid,
-				 KMMSCAND_SRC_SCAN, jiffies, first, priv->recheck);
+				 KMMSCAND_SRC_SCAN, jiffies, first, priv->quick);
 	priv->found++;
 }
 
@@ -711,6 +714,8 @@ static bool kmmscand_do_rechecks(struct kmmscand_mm_slot *mslot,
 		if (*progress >= budget || kmmscand_test_exit(mm))
 			break;
 		rc = mslot->recheck[0];
+		priv->quick = time_before_eq(jiffies, rc.cleared +
+					     2 * msecs_to_jiffies(READ_ONCE(kmmscand_tun.recheck_ms)));
 		ret = kmmscand_walk_batch(mm, priv, rc.start, rc.end,
 					  min(KMMSCAND_BATCH,
 					      budget - *progress), U64_MAX);
@@ -741,6 +746,7 @@ static bool kmmscand_do_rechecks(struct kmmscand_mm_slot *mslot,
 		}
 	}
 	priv->recheck = false;
+	priv->quick = false;
 	return *locked && *progress < budget;
 }
 

@@ -331,13 +331,12 @@ static void kmmscand_promote_level_fit(struct kunit *test)
 	arr[1] = 40000;
 	arr[2] = 30000;
 	arr[3] = 5000;
-	arr[4] = 2048;
+	arr[4] = 1024;
 	KUNIT_EXPECT_EQ(test, kmmscand_promote_level(ready, arr, 2, 1024, 1), 4U);
-	/* twice the capacity still fits: a burst is not worth a delay */
-	KUNIT_EXPECT_EQ(test, kmmscand_promote_level(ready, arr, 2, 2500, 1), 3U);
-	KUNIT_EXPECT_EQ(test, kmmscand_promote_level(ready, arr, 2, 15000, 1), 2U);
-	KUNIT_EXPECT_EQ(test, kmmscand_promote_level(ready, arr, 1, 15000, 1), 2U);
-	KUNIT_EXPECT_EQ(test, kmmscand_promote_level(ready, arr, 1, 20000, 1), 1U);
+	KUNIT_EXPECT_EQ(test, kmmscand_promote_level(ready, arr, 2, 5000, 1), 3U);
+	KUNIT_EXPECT_EQ(test, kmmscand_promote_level(ready, arr, 2, 30000, 1), 2U);
+	KUNIT_EXPECT_EQ(test, kmmscand_promote_level(ready, arr, 1, 30000, 1), 2U);
+	KUNIT_EXPECT_EQ(test, kmmscand_promote_level(ready, arr, 1, 40000, 1), 1U);
 
 	/* records at 3: wait for 4, or not once 4 brought nothing */
 	memset(ready, 0, sizeof(ready));
