@@ -704,6 +704,8 @@ static bool kmmscand_do_rechecks(struct kmmscand_mm_slot *mslot,
 				 unsigned int budget, unsigned int *progress,
 				 bool *locked)
 {
+	unsigned long interval =
+		msecs_to_jiffies(READ_ONCE(kmmscand_tun.recheck_ms));
 	struct mm_struct *mm = mslot->slot.mm;
 	struct kmmscand_recheck rc;
 	bool done;
@@ -714,8 +716,7 @@ static bool kmmscand_do_rechecks(struct kmmscand_mm_slot *mslot,
 		if (*progress >= budget || kmmscand_test_exit(mm))
 			break;
 		rc = mslot->recheck[0];
-		priv->quick = time_before_eq(jiffies, rc.cleared +
-					     2 * msecs_to_jiffies(READ_ONCE(kmmscand_tun.recheck_ms)));
+		priv->quick = time_before_eq(jiffies, rc.cleared + 2 * interval);
 		ret = kmmscand_walk_batch(mm, priv, rc.start, rc.end,
 					  min(KMMSCAND_BATCH,
 					      budget - *progress), U64_MAX);

@@ -180,9 +180,11 @@ TEST_F_TIMEOUT(hotfirst, skewed_hottest_first, 300)
 	EXPECT_GT(t_first, 0);
 	/*
 	 * The debug kernel's scanner is several times slower: re-checks come
-	 * later and resolve less (88-93% measured there, 99% here).
+	 * later and resolve less (83-93% measured there, 99-100% here). The
+	 * bound there still fails an order that prefers hot pages less than
+	 * six and a half times their share of the buffer (10%).
 	 */
-	EXPECT_GE(precision, slow ? 80.0 : 90.0);
+	EXPECT_GE(precision, slow ? 65.0 : 90.0);
 	EXPECT_GT(t_hot, 0);
 	EXPECT_LT(warm_pct, 90.0);
 	EXPECT_EQ(0, verify_pattern(s.buf, size, 0x5e3, NULL));
