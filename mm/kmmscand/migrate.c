@@ -535,8 +535,13 @@ static int kmmscand_migrated(void *none)
 	set_user_nice(current, MAX_NICE);
 	INIT_LIST_HEAD(&ms->batch.folios);
 	kmmscand_ratelimit_init(&ms->rl, jiffies);
-	ms->level = READ_ONCE(kmmscand_tun.hot_threshold);
+	/* Nothing is ready yet: the state of an idle migrator. */
+	ms->level = KMMSCAND_REC_FREQ_MAX;
 	ms->level_since = jiffies;
+	ms->stale_next = jiffies;
+	ms->fit_low_since = jiffies;
+	ms->above = 1;
+	ms->idle = true;
 	kmmscand_hotness_ready_arrivals(ms->arr_seen);
 	ms->arr_time = jiffies;
 	WRITE_ONCE(kmmscand_promote_level_cur, ms->level);
