@@ -58,6 +58,9 @@ damon_on() {
 	echo 0 > "$s/target_nid"
 	echo 1 > "$s/access_pattern/nr_accesses/min"
 	echo 20 > "$s/access_pattern/nr_accesses/max"
+	# every range of the pattern defaults to 0..0 in the sysfs interface
+	echo 18446744073709551615 > "$s/access_pattern/sz/max"
+	echo 18446744073709551615 > "$s/access_pattern/age/max"
 	if [ "$quota" ]; then
 		echo $((quota << 20)) > "$s/quotas/bytes"
 		echo 1000 > "$s/quotas/reset_interval_ms"
