@@ -170,6 +170,7 @@ struct kmmscand_recheck {
  * @nr_probe: entries of @probe in use
  * @probe_seen: candidates offered to @probe during the current pass
  * @probe_next: jiffies of the next probe round
+ * @rss_seen: the mm's resident pages when its last pass ended
  *
  * The linkage is protected by kmmscand_mm_lock. Every other field is
  * only touched by the scanner thread, and only while the slot is the
@@ -198,6 +199,7 @@ struct kmmscand_mm_slot {
 	unsigned int nr_probe;
 	unsigned long probe_seen;
 	unsigned long probe_next;
+	unsigned long rss_seen;
 };
 
 /**

@@ -582,6 +582,7 @@ static void kmmscand_end_pass(struct kmmscand_mm_slot *mslot,
 	mslot->found_prev = mslot->found_cur;
 	mslot->next_scan = jiffies + msecs_to_jiffies(wait_ms);
 	mslot->probe_next = jiffies + KMMSCAND_PROBE_INTERVAL;
+	mslot->rss_seen = get_mm_rss(mslot->slot.mm);
 	mslot->target_nid = kmmscand_choose_target(priv->node_young,
 						   nr_node_ids, task_nid,
 						   allowed,
@@ -634,6 +635,27 @@ static bool kmmscand_relock(struct mm_struct *mm)
 	return false;
 }
 
+/*
+ * What re-checks may spend, in PTE units: passes earn a third of what they
+ * spend, re-checks spend it, so that the CPU per GiB a pass covers stays
+ * well within twice that of a pass alone (measured here: a walked PTE,
+ * passed or re-checked, costs about a quarter more than it did before
+ * re-checks existed, flushes and record updates included). When it is
+ * short, first re-checks go before later ones: a later one needs a
+ * batch's worth left over, which batches whose pages were all cold leave.
+ * A re-check without credit is dropped, not delayed: late, it would
+ * measure nothing. Only the scanner thread touches it.
+ */
+static long kmmscand_recheck_credit;
+#define KMMSCAND_RECHECK_CREDIT_MAX	(KMMSCAND_RECHECK_SLOTS * KMMSCAND_BATCH)
+
+static bool kmmscand_recheck_affordable(const struct kmmscand_recheck *rc)
+{
+	if (rc->left == KMMSCAND_RECHECKS)
+		return kmmscand_recheck_credit > 0;
+	return kmmscand_recheck_credit > KMMSCAND_BATCH;
+}
+
 static bool kmmscand_recheck_due(struct kmmscand_mm_slot *mslot)
 {
 	unsigned int ms = READ_ONCE(kmmscand_tun.recheck_ms);
@@ -653,6 +675,39 @@ static bool kmmscand_probe_due(struct kmmscand_mm_slot *mslot)
 	       time_after_eq(jiffies, mslot->probe_next);
 }
 
+/*
+ * Memory faulted in since the last pass has been looked at by neither the
+ * pass nor the probes (which sample what a pass saw), and a backed-off
+ * period and a shrunk pass size can keep the cursor away from it for
+ * minutes. So an mm whose resident set grew by an eighth, and by at least
+ * KMMSCAND_GROWTH_MIN pages, since its last pass ended has its next pass
+ * now, large enough to cover the whole resident set (see
+ * kmmscand_grown_pass()): the new pages are young from their faults, so
+ * the pass finds them and the period adapts from there. A growing mm
+ * costs about eight sweeps of its final size.
+ */
+#define KMMSCAND_GROWTH_MIN	(SZ_16M >> PAGE_SHIFT)
+
+static bool kmmscand_mm_grew(struct kmmscand_mm_slot *mslot)
+{
+	unsigned long seen = mslot->rss_seen;
+
+	return !mslot->initial &&
+	       get_mm_rss(mslot->slot.mm) >
+	       seen + max(seen / 8, (unsigned long)KMMSCAND_GROWTH_MIN);
+}
+
+/* Start a pass now that covers the resident set of a grown mm. */
+static void kmmscand_grown_pass(struct kmmscand_mm_slot *mslot)
+{
+	unsigned long mb = get_mm_rss(mslot->slot.mm) >> (20 - PAGE_SHIFT);
+
+	mslot->scan_size_mb = clamp_t(unsigned long, mb + 1,
+				      mslot->scan_size_mb,
+				      KMMSCAND_SCAN_SIZE_MB_MAX);
+	mslot->next_scan = jiffies;
+}
+
 /**
  * kmmscand_mm_due - does the cursor's mm have work now?
  * @mslot: the cursor's slot
@@ -662,7 +717,8 @@ static bool kmmscand_probe_due(struct kmmscand_mm_slot *mslot)
 bool kmmscand_mm_due(struct kmmscand_mm_slot *mslot)
 {
 	return !time_before(jiffies, mslot->next_scan) ||
-	       kmmscand_recheck_due(mslot) || kmmscand_probe_due(mslot);
+	       kmmscand_recheck_due(mslot) || kmmscand_probe_due(mslot) ||
+	       kmmscand_mm_grew(mslot);
 }
 
 /* Queue the range a pass batch just cleared for its re-checks. */
@@ -716,6 +772,11 @@ static bool kmmscand_do_rechecks(struct kmmscand_mm_slot *mslot,
 		if (*progress >= budget || kmmscand_test_exit(mm))
 			break;
 		rc = mslot->recheck[0];
+		if (!kmmscand_recheck_affordable(&rc)) {
+			count_vm_event(KMMSCAND_RECHECK_SKIPPED);
+			kmmscand_recheck_pop(mslot);
+			continue;
+		}
 		priv->quick = time_before_eq(jiffies, rc.cleared + 2 * interval);
 		ret = kmmscand_walk_batch(mm, priv, rc.start, rc.end,
 					  min(KMMSCAND_BATCH,
@@ -724,6 +785,7 @@ static bool kmmscand_do_rechecks(struct kmmscand_mm_slot *mslot,
 		done = (ret != KMMSCAND_WALK_STOP && ret != -EAGAIN) ||
 		       priv->next_addr >= rc.end;
 		*progress += priv->work + 1;
+		kmmscand_recheck_credit -= priv->work + 1;
 		mslot->found_cur += priv->found;
 		priv->found = 0;
 		trace_kmmscand_recheck(mslot->pid, rc.start,
@@ -897,6 +959,8 @@ enum kmmscand_scan_result kmmscand_scan_mm(struct kmmscand_mm_slot *mslot,
 		return KMMSCAND_SCAN_BUDGET;
 	}
 
+	if (!mslot->in_pass && kmmscand_mm_grew(mslot))
+		kmmscand_grown_pass(mslot);
 	if (time_before(jiffies, mslot->next_scan)) {
 		if (kmmscand_probe_due(mslot))
 			kmmscand_probe(mslot, progress);
@@ -939,6 +1003,9 @@ enum kmmscand_scan_result kmmscand_scan_mm(struct kmmscand_mm_slot *mslot,
 		kmmscand_count_batch(mslot, &priv);
 
 		*progress += priv.work + 1;
+		kmmscand_recheck_credit = min(kmmscand_recheck_credit +
+					      (priv.work + 1) / 3,
+					      (long)KMMSCAND_RECHECK_CREDIT_MAX);
 		mslot->pass_bytes += priv.bytes;
 		mslot->found_cur += priv.found;
 		priv.found = 0;
