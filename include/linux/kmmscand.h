@@ -12,6 +12,7 @@
 #include <linux/sched/coredump.h>
 
 struct seq_file;
+struct zone;
 
 /**
  * enum kmmscand_source - where an access report comes from
@@ -110,6 +111,7 @@ int kmmscand_prctl_get(struct mm_struct *mm, unsigned long arg2,
 		       unsigned long arg3, unsigned long arg4,
 		       unsigned long arg5);
 void kmmscand_proc_status(struct seq_file *m, struct mm_struct *mm);
+unsigned long kmmscand_promo_room(struct zone *zone);
 
 /**
  * kmmscand_fork - register a newly duplicated mm
@@ -178,6 +180,11 @@ static inline int kmmscand_prctl_get(struct mm_struct *mm,
 static inline void kmmscand_proc_status(struct seq_file *m,
 					struct mm_struct *mm)
 {
+}
+
+static inline unsigned long kmmscand_promo_room(struct zone *zone)
+{
+	return 0;
 }
 #endif /* CONFIG_KMMSCAND */
 

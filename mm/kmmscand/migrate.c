@@ -48,13 +48,15 @@ static bool kmmscand_migrate_pending;
 #define KMMSCAND_MIGRATE_RETRY	(HZ / 10)
 
 /**
- * struct kmmscand_batch - isolated folios sharing source, target, memcg
- *	and frequency level
+ * struct kmmscand_batch - isolated folios sharing source, target, memcg,
+ *	frequency level and folio order
  * @folios: the isolated folios, linked through folio->lru
  * @src_nid: node the folios are on, captured before migration
  * @dst_nid: target node
  * @memcg: memcg of the folios, referenced
  * @freq: frequency level of the folios' records when harvested
+ * @order: order of the folios; large ones move whole or stay
+ * @nr_folios: folios in @folios
  * @nr_pages: pages in @folios
  */
 struct kmmscand_batch {
@@ -63,6 +65,8 @@ struct kmmscand_batch {
 	int dst_nid;
 	struct mem_cgroup *memcg;
 	unsigned int freq;
+	unsigned int order;
+	unsigned int nr_folios;
 	unsigned int nr_pages;
 };
 
@@ -104,6 +108,55 @@ struct kmmscand_migrate_state {
 };
 
 static struct kmmscand_migrate_state kmmscand_mstate;
+
+/*
+ * Room ahead of promotion. When promotion into a node that can demote is
+ * blocked for lack of free pages, its kswapd is asked to reclaim, which
+ * there means demote, to above its high watermarks by what promotion will
+ * take next (kmmscand_promo_room()): the room appears as fast as promotion
+ * uses it, and the coldest pages go down for it, as the tiering mode of
+ * NUMA balancing has kswapd balance to WMARK_PROMO. The request lapses
+ * KMMSCAND_ROOM_HOLD after the last blocked attempt. A node that cannot
+ * demote is left alone: making room there would mean evicting page cache
+ * or swapping for the sake of promotion.
+ */
+#define KMMSCAND_ROOM_HOLD	HZ
+
+static nodemask_t kmmscand_room_wanted;
+static unsigned long kmmscand_room_until[MAX_NUMNODES];
+
+/**
+ * kmmscand_promo_room - free pages kswapd should keep for promotion
+ * @zone: a zone of the node kswapd balances
+ *
+ * Called by kswapd to pick its watermark; lockless, any staleness costs a
+ * kswapd run more or less.
+ *
+ * Return: pages above the high watermark of @zone to reclaim to, 0 unless
+ * promotion into the node was blocked for lack of room within the last
+ * KMMSCAND_ROOM_HOLD: half a second of promotion at the rate limit, and no
+ * more than 1/32 of the zone.
+ */
+unsigned long kmmscand_promo_room(struct zone *zone)
+{
+	unsigned int mbps = READ_ONCE(kmmscand_tun.promote_rate_limit_mbps);
+	int nid = zone_to_nid(zone);
+	unsigned long room;
+
+	if (!node_isset(nid, kmmscand_room_wanted) ||
+	    time_after(jiffies, READ_ONCE(kmmscand_room_until[nid])))
+		return 0;
+	room = zone_managed_pages(zone) / 32;
+	if (mbps)
+		room = min(room, ((unsigned long)mbps << (20 - PAGE_SHIFT)) / 2);
+	return room;
+}
+
+/* Can @nid make room for promotion by demoting? */
+static bool kmmscand_node_demotes(int nid)
+{
+	return numa_demotion_enabled && next_demotion_node(nid) != NUMA_NO_NODE;
+}
 
 /* The promotion level, for sysfs; written by kmmmigrated only. */
 static unsigned int kmmscand_promote_level_cur = KMMSCAND_REC_FREQ_MAX;
@@ -157,8 +210,20 @@ static void kmmscand_flush_batch(struct kmmscand_batch *b)
 	if (b->nr_pages > nr_succeeded)
 		count_vm_events(KMMSCAND_PROMOTE_FAIL_MIGRATE,
 				b->nr_pages - nr_succeeded);
+	/*
+	 * MR_KMMSCAND never splits a large folio that failed to move, so
+	 * the pages of a batch of large folios moved in whole folios.
+	 */
+	if (b->order) {
+		unsigned int moved = nr_succeeded >> b->order;
+
+		count_vm_events(KMMSCAND_PROMOTED_THP, moved);
+		count_vm_events(KMMSCAND_PROMOTE_FAIL_THP,
+				b->nr_folios - moved);
+	}
 	mem_cgroup_put(b->memcg);
 	b->memcg = NULL;
+	b->nr_folios = 0;
 	b->nr_pages = 0;
 	cond_resched();
 }
@@ -167,17 +232,22 @@ static void kmmscand_flush_batch(struct kmmscand_batch *b)
 static void kmmscand_batch_add(struct kmmscand_batch *b, struct folio *folio,
 			       int src_nid, int dst_nid, unsigned int freq)
 {
+	unsigned int order = folio_order(folio);
+
 	if (b->nr_pages &&
 	    (b->src_nid != src_nid || b->dst_nid != dst_nid ||
-	     b->memcg != folio_memcg(folio) || b->freq != freq))
+	     b->memcg != folio_memcg(folio) || b->freq != freq ||
+	     b->order != order))
 		kmmscand_flush_batch(b);
 	if (!b->nr_pages) {
 		b->src_nid = src_nid;
 		b->dst_nid = dst_nid;
 		b->memcg = get_mem_cgroup_from_folio(folio);
 		b->freq = freq;
+		b->order = order;
 	}
 	list_add_tail(&folio->lru, &b->folios);
+	b->nr_folios++;
 	b->nr_pages += folio_nr_pages(folio);
 	if (b->nr_pages >= KMMSCAND_MIGRATE_BATCH)
 		kmmscand_flush_batch(b);
@@ -225,6 +295,7 @@ static int kmmscand_resolve_target(struct kmmscand_migrate_state *ms,
 	return nid;
 }
 
+/* Promotion into @nid is blocked for lack of room: have kswapd make it. */
 static void kmmscand_wake_kswapd(struct kmmscand_migrate_state *ms, int nid,
 				 unsigned int order)
 {
@@ -234,6 +305,11 @@ static void kmmscand_wake_kswapd(struct kmmscand_migrate_state *ms, int nid,
 	if (node_isset(nid, ms->kswapd_woken))
 		return;
 	node_set(nid, ms->kswapd_woken);
+	if (kmmscand_node_demotes(nid)) {
+		WRITE_ONCE(kmmscand_room_until[nid],
+			   jiffies + KMMSCAND_ROOM_HOLD);
+		node_set(nid, kmmscand_room_wanted);
+	}
 	for (z = pgdat->nr_zones - 1; z >= 0; z--) {
 		if (managed_zone(pgdat->node_zones + z)) {
 			wakeup_kswapd(pgdat->node_zones + z, 0, order,
@@ -243,27 +319,36 @@ static void kmmscand_wake_kswapd(struct kmmscand_migrate_state *ms, int nid,
 	}
 }
 
+/* What kmmscand_promote_one() tells the round: go on, or why it stops. */
+enum kmmscand_promote_stop {
+	KMMSCAND_PROMOTE_GO,
+	KMMSCAND_PROMOTE_STOP_RATELIMIT,
+	KMMSCAND_PROMOTE_STOP_HEADROOM,
+};
+
 /*
  * Re-check and isolate the folio of one ready record.
- * Return: false if the rate limit stops this round.
+ * Return: why the round stops here, or KMMSCAND_PROMOTE_GO. When it stops,
+ * the caller makes this record and the rest ready again.
  */
-static bool kmmscand_promote_one(struct kmmscand_migrate_state *ms,
-				 unsigned long pfn, u16 rec, u8 tick)
+static enum kmmscand_promote_stop
+kmmscand_promote_one(struct kmmscand_migrate_state *ms, unsigned long pfn,
+		     u16 rec, u8 tick)
 {
 	unsigned int freq = kmmscand_rec_freq(rec);
 	struct kmmscand_batch *b = &ms->batch;
 	enum kmmscand_target_rule rule;
+	enum kmmscand_promote_stop ret = KMMSCAND_PROMOTE_GO;
 	struct folio *folio;
 	struct page *page;
 	int src_nid, dst_nid, nr;
-	bool ret = true;
 
 	page = pfn_to_online_page(pfn);
 	if (!page)
-		return true;
+		return ret;
 	folio = page_folio(page);
 	if (!folio_try_get(folio))
-		return true;
+		return ret;
 	/* Only a folio's head pfn is recorded; a tail means it was split. */
 	if (unlikely(page_folio(page) != folio || folio_pfn(folio) != pfn))
 		goto put;
@@ -299,11 +384,14 @@ static bool kmmscand_promote_one(struct kmmscand_migrate_state *ms,
 	if (!migrate_balanced_pgdat(NODE_DATA(dst_nid),
 				    nr + (b->dst_nid == dst_nid ?
 					  b->nr_pages : 0))) {
-		/* Let demotion make room, as the NUMA tiering mode does. */
+		/*
+		 * Wait for the room rather than drop the record: it is as
+		 * hot as it was, and the next round comes in 100 ms.
+		 */
 		kmmscand_wake_kswapd(ms, dst_nid, folio_order(folio));
-		count_vm_event(KMMSCAND_PROMOTE_SKIP_HEADROOM);
 		trace_kmmscand_migrate(pfn, src_nid, dst_nid, rule,
 				       KMMSCAND_MIGRATE_SKIP_HEADROOM, freq);
+		ret = KMMSCAND_PROMOTE_STOP_HEADROOM;
 		goto put;
 	}
 	if (!kmmscand_ratelimit_take(&ms->rl, nr,
@@ -312,7 +400,7 @@ static bool kmmscand_promote_one(struct kmmscand_migrate_state *ms,
 		/* Counted by the caller, which requeues it. */
 		trace_kmmscand_migrate(pfn, src_nid, dst_nid, rule,
 				       KMMSCAND_MIGRATE_SKIP_RATELIMIT, freq);
-		ret = false;
+		ret = KMMSCAND_PROMOTE_STOP_RATELIMIT;
 		goto put;
 	}
 
@@ -331,7 +419,7 @@ static bool kmmscand_promote_one(struct kmmscand_migrate_state *ms,
 			       KMMSCAND_MIGRATE_QUEUED, freq);
 	folio_put(folio);
 	kmmscand_batch_add(b, folio, src_nid, dst_nid, freq);
-	return true;
+	return KMMSCAND_PROMOTE_GO;
 put:
 	folio_put(folio);
 	return ret;
@@ -339,7 +427,8 @@ put:
 
 /*
  * Pages that can be promoted within the next second: the rate limit's,
- * and no more than the top tier's free pages above the high watermarks.
+ * and no more than the top tier's free pages above the high watermarks,
+ * unless a top-tier node can demote: there kswapd makes the room.
  */
 static unsigned long kmmscand_capacity(struct kmmscand_migrate_state *ms)
 {
@@ -352,6 +441,8 @@ static unsigned long kmmscand_capacity(struct kmmscand_migrate_state *ms)
 	for_each_node_mask(nid, ms->toptier) {
 		pg_data_t *pgdat = NODE_DATA(nid);
 
+		if (kmmscand_node_demotes(nid))
+			return cap;
 		for (z = 0; z < pgdat->nr_zones; z++) {
 			struct zone *zone = pgdat->node_zones + z;
 			unsigned long free, high;
@@ -448,16 +539,17 @@ static void kmmscand_update_level(struct kmmscand_migrate_state *ms)
 
 /*
  * Harvest and handle the ready records of one frequency level and above.
- * When the rate limit stops it, the records not handled are made ready
- * again and the caller retries after KMMSCAND_MIGRATE_RETRY.
- * Return: false if rate limited.
+ * When the rate limit or the headroom stops it, the records not handled
+ * are made ready again and the caller retries after
+ * KMMSCAND_MIGRATE_RETRY.
+ * Return: false if stopped.
  */
 static bool kmmscand_migrate_level_round(struct kmmscand_migrate_state *ms,
 					 unsigned int level)
 {
+	enum kmmscand_promote_stop stop = KMMSCAND_PROMOTE_GO;
 	unsigned long secnr = 0, idx = 0;
 	unsigned int i, n;
-	bool ok = true;
 	u8 tick;
 
 	do {
@@ -466,21 +558,23 @@ static bool kmmscand_migrate_level_round(struct kmmscand_migrate_state *ms,
 		tick = kmmscand_tick(jiffies,
 				     READ_ONCE(kmmscand_tun.hot_window_ms));
 		for (i = 0; i < n; i++) {
-			if (ok)
-				ok = kmmscand_promote_one(ms, ms->pfns[i],
-							  ms->recs[i], tick);
-			/* Rate limited: leave the rest for the next round. */
-			if (!ok) {
-				kmmscand_hotness_requeue(ms->pfns[i]);
-				count_vm_event(KMMSCAND_PROMOTE_SKIP_RATELIMIT);
-			}
+			if (stop == KMMSCAND_PROMOTE_GO)
+				stop = kmmscand_promote_one(ms, ms->pfns[i],
+							    ms->recs[i], tick);
+			if (stop == KMMSCAND_PROMOTE_GO)
+				continue;
+			/* Stopped: leave the rest for the next round. */
+			kmmscand_hotness_requeue(ms->pfns[i]);
+			count_vm_event(stop == KMMSCAND_PROMOTE_STOP_HEADROOM ?
+				       KMMSCAND_PROMOTE_SKIP_HEADROOM :
+				       KMMSCAND_PROMOTE_SKIP_RATELIMIT);
 		}
 		cond_resched();
 		/* Records keep arriving: what is hot enough may change. */
 		kmmscand_update_level(ms);
-	} while (ok && n == KMMSCAND_TAKE && level >= ms->level &&
-		 !kthread_should_stop());
-	return ok;
+	} while (stop == KMMSCAND_PROMOTE_GO && n == KMMSCAND_TAKE &&
+		 level >= ms->level && !kthread_should_stop());
+	return stop == KMMSCAND_PROMOTE_GO;
 }
 
 /*

@@ -146,6 +146,8 @@ TEST_F_TIMEOUT(promote, thp_promoted_not_split, 120)
 	long long split = vmstat("thp_split_pmd");
 	long long pmds = vmstat("kmmscand_pmd_scanned");
 	long long ready = vmstat("kmmscand_pages_ready");
+	long long thps = vmstat("kmmscand_promoted_thp");
+	long long thp_fail = vmstat("kmmscand_promote_fail_thp");
 	size_t len = SMALL_SIZE + (2UL << 20);
 	long thp_before, thp_after;
 	char *raw, *buf;
@@ -169,8 +171,14 @@ TEST_F_TIMEOUT(promote, thp_promoted_not_split, 120)
 
 	took = keep_hot_until(buf, SMALL_SIZE, true, DEADLINE_S, reached, &goal);
 	thp_after = smaps_kb("AnonHugePages");
-	ksft_print_msg("THP: 99%% on node0 after %.1f s, AnonHugePages %ld -> %ld kB, pmds scanned +%lld\n",
-		       took, thp_before, thp_after, vmstat("kmmscand_pmd_scanned") - pmds);
+	thps = vmstat("kmmscand_promoted_thp") - thps;
+	thp_fail = vmstat("kmmscand_promote_fail_thp") - thp_fail;
+	ksft_print_msg("THP: 99%% on node0 after %.1f s, AnonHugePages %ld -> %ld kB, pmds scanned +%lld, THPs promoted %lld, failed %lld\n",
+		       took, thp_before, thp_after, vmstat("kmmscand_pmd_scanned") - pmds,
+		       thps, thp_fail);
+	/* The THPs moved as THPs, and were counted as such. */
+	EXPECT_GE(thps, thp_before / 2048 * 9 / 10);
+	EXPECT_LE(thps, (long long)(SMALL_SIZE >> 21));
 	EXPECT_GT(took, 0);
 	EXPECT_GT(vmstat("kmmscand_pmd_scanned"), pmds);
 	/* Counted in base pages: a THP made ready counts its 512 pages. */
