@@ -635,27 +635,6 @@ static bool kmmscand_relock(struct mm_struct *mm)
 	return false;
 }
 
-/*
- * What re-checks may spend, in PTE units: passes earn a third of what they
- * spend, re-checks spend it, so that the CPU per GiB a pass covers stays
- * well within twice that of a pass alone (measured here: a walked PTE,
- * passed or re-checked, costs about a quarter more than it did before
- * re-checks existed, flushes and record updates included). When it is
- * short, first re-checks go before later ones: a later one needs a
- * batch's worth left over, which batches whose pages were all cold leave.
- * A re-check without credit is dropped, not delayed: late, it would
- * measure nothing. Only the scanner thread touches it.
- */
-static long kmmscand_recheck_credit;
-#define KMMSCAND_RECHECK_CREDIT_MAX	(KMMSCAND_RECHECK_SLOTS * KMMSCAND_BATCH)
-
-static bool kmmscand_recheck_affordable(const struct kmmscand_recheck *rc)
-{
-	if (rc->left == KMMSCAND_RECHECKS)
-		return kmmscand_recheck_credit > 0;
-	return kmmscand_recheck_credit > KMMSCAND_BATCH;
-}
-
 static bool kmmscand_recheck_due(struct kmmscand_mm_slot *mslot)
 {
 	unsigned int ms = READ_ONCE(kmmscand_tun.recheck_ms);
@@ -684,7 +663,7 @@ static bool kmmscand_probe_due(struct kmmscand_mm_slot *mslot)
  * now, large enough to cover the whole resident set (see
  * kmmscand_grown_pass()): the new pages are young from their faults, so
  * the pass finds them and the period adapts from there. A growing mm
- * costs about eight sweeps of its final size.
+ * costs about nine sweeps of its final size.
  */
 #define KMMSCAND_GROWTH_MIN	(SZ_16M >> PAGE_SHIFT)
 
@@ -772,11 +751,6 @@ static bool kmmscand_do_rechecks(struct kmmscand_mm_slot *mslot,
 		if (*progress >= budget || kmmscand_test_exit(mm))
 			break;
 		rc = mslot->recheck[0];
-		if (!kmmscand_recheck_affordable(&rc)) {
-			count_vm_event(KMMSCAND_RECHECK_SKIPPED);
-			kmmscand_recheck_pop(mslot);
-			continue;
-		}
 		priv->quick = time_before_eq(jiffies, rc.cleared + 2 * interval);
 		ret = kmmscand_walk_batch(mm, priv, rc.start, rc.end,
 					  min(KMMSCAND_BATCH,
@@ -785,7 +759,6 @@ static bool kmmscand_do_rechecks(struct kmmscand_mm_slot *mslot,
 		done = (ret != KMMSCAND_WALK_STOP && ret != -EAGAIN) ||
 		       priv->next_addr >= rc.end;
 		*progress += priv->work + 1;
-		kmmscand_recheck_credit -= priv->work + 1;
 		mslot->found_cur += priv->found;
 		priv->found = 0;
 		trace_kmmscand_recheck(mslot->pid, rc.start,
@@ -1003,9 +976,6 @@ enum kmmscand_scan_result kmmscand_scan_mm(struct kmmscand_mm_slot *mslot,
 		kmmscand_count_batch(mslot, &priv);
 
 		*progress += priv.work + 1;
-		kmmscand_recheck_credit = min(kmmscand_recheck_credit +
-					      (priv.work + 1) / 3,
-					      (long)KMMSCAND_RECHECK_CREDIT_MAX);
 		mslot->pass_bytes += priv.bytes;
 		mslot->found_cur += priv.found;
 		priv.found = 0;
