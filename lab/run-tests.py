@@ -48,7 +48,7 @@ class Results:
         self.passed = self.failed = self.skipped = 0
         self.failures = []
 
-    def add(self, status, name, why=""):
+    def add(self, status, name, why="", detail=()):
         if status == "PASS":
             self.passed += 1
         elif status == "SKIP":
@@ -56,6 +56,8 @@ class Results:
         else:
             self.failed += 1
             self.failures.append(f"{name}{': ' + why if why else ''}")
+            # What the test printed, so that a failed CI run says why.
+            self.failures.extend("      " + d for d in list(detail)[-20:])
         print(f"  {status:4} {name}{'  # ' + why if why else ''}", flush=True)
 
 
@@ -83,37 +85,43 @@ def expected_kunit():
 
 def parse_kselftest(tap, topo, res):
     """Count the results; return {program: (announced, reported)}."""
-    inner, plan, seen = [], None, {}
+    inner, plan, seen, said = [], None, {}, []
     for raw in tap.splitlines():
         line = raw.rstrip("\r")
         m = re.match(r"^# 1\.\.(\d+)", line)
         if m:
             plan = int(m.group(1))
             continue
+        if re.match(r"^#( #)?\s+RUN\s", line):
+            said = []
         m = re.match(r"^# (not ok|ok) \d+ (\S+)(.*)$", line)
         if m:
-            inner.append(m.groups())
+            inner.append(m.groups() + (said,))
+            said = []
             continue
+        if line.startswith("#"):
+            said.append(line)
         m = re.match(r"^(not ok|ok) \d+ selftests: (\S+): (\S+)(.*)$", line)
         if not m:
             continue
         verdict, coll, prog, rest = m.groups()
         name = f"kselftest {coll}:{prog}"
         had_fail = False
-        for iv, iname, irest in inner:
+        for iv, iname, irest, isaid in inner:
             st = "SKIP" if "# SKIP" in irest else ("PASS" if iv == "ok" else "FAIL")
             had_fail |= st == "FAIL"
-            res.add(st, f"{name} {iname} [{topo}]")
+            res.add(st, f"{name} {iname} [{topo}]", detail=isaid)
         if not inner:
             st = "SKIP" if "# SKIP" in rest else ("PASS" if verdict == "ok" else "FAIL")
-            res.add(st, f"{name} [{topo}]", rest.strip(" #") if st == "FAIL" else "")
+            res.add(st, f"{name} [{topo}]", rest.strip(" #") if st == "FAIL" else "",
+                    detail=said)
         elif verdict == "not ok" and "# SKIP" not in rest and not had_fail:
             res.add("FAIL", f"{name} [{topo}]", "program failed: " + rest.strip(" #"))
         if plan is not None and len(inner) < plan:
             res.add("FAIL", f"{name} [{topo}]",
                     f"announced {plan} subtests, reported {len(inner)}")
         seen[f"{coll}:{prog}"] = (plan, len(inner))
-        inner, plan = [], None
+        inner, plan, said = [], None, []
     return seen
 
 
