@@ -125,6 +125,23 @@ static struct kmmscand_migrate_state kmmscand_mstate;
 static nodemask_t kmmscand_room_wanted;
 static unsigned long kmmscand_room_until[MAX_NUMNODES];
 
+/*
+ * A kswapd that failed MAX_RECLAIM_RETRIES times in a row gives up on its
+ * node until direct reclaim there makes progress, and promotion never
+ * reclaims directly. A top-tier node that was full with nothing to
+ * reclaim (demotion off, no swap) stays given up after demotion becomes
+ * possible, and promotion into it would wait forever. So when promotion
+ * is blocked on a node that can demote and whose kswapd has given up, the
+ * failures are forgotten, at most once per KMMSCAND_KSWAPD_RETRY: a
+ * kswapd that still cannot make progress gives up again after
+ * MAX_RECLAIM_RETRIES runs, which bounds the waste.
+ */
+#define KMMSCAND_KSWAPD_RETRY	(10 * HZ)
+
+/* Both written by kmmmigrated only. */
+static nodemask_t kmmscand_kswapd_retried;
+static unsigned long kmmscand_kswapd_retry_next[MAX_NUMNODES];
+
 /**
  * kmmscand_promo_room - free pages kswapd should keep for promotion
  * @zone: a zone of the node kswapd balances
@@ -309,6 +326,18 @@ static void kmmscand_wake_kswapd(struct kmmscand_migrate_state *ms, int nid,
 		WRITE_ONCE(kmmscand_room_until[nid],
 			   jiffies + KMMSCAND_ROOM_HOLD);
 		node_set(nid, kmmscand_room_wanted);
+		/*
+		 * kswapd_failures is kswapd's own, written without a lock;
+		 * direct reclaim resets it the same way (shrink_node()).
+		 */
+		if (READ_ONCE(pgdat->kswapd_failures) >= MAX_RECLAIM_RETRIES &&
+		    (!node_isset(nid, kmmscand_kswapd_retried) ||
+		     time_after_eq(jiffies, kmmscand_kswapd_retry_next[nid]))) {
+			node_set(nid, kmmscand_kswapd_retried);
+			kmmscand_kswapd_retry_next[nid] =
+				jiffies + KMMSCAND_KSWAPD_RETRY;
+			WRITE_ONCE(pgdat->kswapd_failures, 0);
+		}
 	}
 	for (z = pgdat->nr_zones - 1; z >= 0; z--) {
 		if (managed_zone(pgdat->node_zones + z)) {

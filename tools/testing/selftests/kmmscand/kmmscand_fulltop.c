@@ -149,4 +149,72 @@ TEST_F_TIMEOUT(fulltop, hot_replaces_cold, 300)
 	munmap(cold, cold_len);
 }
 
+/* Has node0's kswapd given up (/proc/zoneinfo's node_unreclaimable)? */
+static int node0_unreclaimable(void)
+{
+	char line[256];
+	bool node0 = false;
+	int ret = -1;
+	FILE *f = fopen("/proc/zoneinfo", "r");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "Node ", 5))
+			node0 = !strncmp(line, "Node 0,", 7);
+		if (node0 && strstr(line, "node_unreclaimable:")) {
+			ret = atoi(strchr(line, ':') + 1);
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+	return ret;
+}
+
+/*
+ * A top tier that was full with nothing to reclaim (demotion off) has a
+ * kswapd that gave up, and promotion does not reclaim directly. When
+ * demotion is switched on, promotion must still get its room: the hot
+ * buffer comes up and the cold one goes down.
+ */
+TEST_F_TIMEOUT(fulltop, kswapd_gave_up_recovers, 300)
+{
+	struct goal goal = { .nid = 0, .pct = 90.0 };
+	struct goal never = { .nid = 0, .pct = 101.0 };
+	double deadline = getenv("KMMSCAND_TEST_SLOW_KERNEL") ? 90.0 : 30.0;
+	long cold_down, hot_pages = HOT_SIZE / PAGE_SZ;
+	size_t cold_len;
+	char *hot, *cold;
+	double took;
+	int i;
+
+	ASSERT_EQ(0, write_file(DEMOTION, "0"));
+	cold = fill_top(&cold_len);
+	ASSERT_NE(NULL, cold);
+	hot = alloc_pattern_on_node(HOT_SIZE, 1, false, 0x408);
+	ASSERT_NE(NULL, hot);
+	ASSERT_LT(node_free(0), HOT_SIZE / 4)
+		TH_LOG("node0 still has %zu MiB free", node_free(0) >> 20);
+	cold_down = pages_on(cold, cold_len, 1);
+
+	/* Blocked promotion wakes kswapd, which fails until it gives up. */
+	for (i = 0; i < 30 && node0_unreclaimable() != 1; i++)
+		keep_hot_until(hot, HOT_SIZE, true, 1.0, reached, &never);
+	ksft_print_msg("node0 kswapd gave up after %d s (node_unreclaimable %d), %.1f%% of the hot buffer on node0\n",
+		       i, node0_unreclaimable(), pct_on_node(hot, HOT_SIZE, 0));
+	ASSERT_EQ(1, node0_unreclaimable());
+
+	ASSERT_EQ(0, write_file(DEMOTION, "1"));
+	took = keep_hot_until(hot, HOT_SIZE, true, deadline, reached, &goal);
+	cold_down = pages_on(cold, cold_len, 1) - cold_down;
+	ksft_print_msg("demotion on: 90%% on node0 after %.1f s (%.1f%% now); cold pages demoted %ld\n",
+		       took, pct_on_node(hot, HOT_SIZE, 0), cold_down);
+	EXPECT_GT(took, 0) TH_LOG("only %.1f%% of the hot buffer on node0 after %.0f s",
+				  pct_on_node(hot, HOT_SIZE, 0), deadline);
+	EXPECT_GE(cold_down, hot_pages * 8 / 10);
+	EXPECT_EQ(0, verify_pattern(hot, HOT_SIZE, 0x408, NULL));
+	EXPECT_EQ(0, verify_pattern(cold, cold_len, 0xc01d, NULL));
+	munmap(hot, HOT_SIZE);
+	munmap(cold, cold_len);
+}
+
 TEST_HARNESS_MAIN
