@@ -546,10 +546,9 @@ TEST_F_TIMEOUT(knobs, pinned_pages_fail_migrate, 120)
  * tries are skipped for lack of headroom (counted per folio), and with no
  * room at all the promotion level rises above the highest ready pages, so
  * that only hotter ones would be tried. Once the memory is given back,
- * the hot buffer moves. Page cache goes first: kswapd would reclaim it to
- * the high watermark, and promotion may use that room (as NUMA balancing
- * does); earlier tests leave enough of it on node0 to bring up 40% of the
- * buffer.
+ * the hot buffer moves. Page cache goes first: kswapd reclaims to the
+ * high watermark, and promotion may use that room (as NUMA balancing
+ * does).
  */
 static long node_free_kb(int nid)
 {
@@ -639,7 +638,12 @@ TEST_F_TIMEOUT(knobs, full_top_tier_skips_headroom, 150)
 	kill(filler, SIGKILL);
 	waitpid(filler, NULL, 0);
 	EXPECT_TRUE(skipped > 0 || atol(level) > atol(thr));
-	EXPECT_LT(pct, 50.0);
+	/*
+	 * How much comes up is not asserted: room that reclaim makes on
+	 * node0 (late in the suite, 70% of the buffer's worth even after
+	 * drop_caches) may be used, and the allocator refuses promotion
+	 * below the low watermark in any case.
+	 */
 
 	/* With the memory back, the hot buffer moves. */
 	EXPECT_GT(hot_until_pct(buf, SIZE, 99.0, 60.0), 0);
