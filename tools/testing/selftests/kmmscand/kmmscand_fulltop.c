@@ -10,11 +10,15 @@
 
 #define HOT_SIZE	(256UL << 20)
 #define DEMOTION	"/sys/kernel/mm/numa/demotion_enabled"
+#define UNEVICTABLE	"/proc/sys/vm/compact_unevictable_allowed"
+#define EXTFRAG		"/proc/sys/vm/extfrag_threshold"
 
 FIXTURE(fulltop)
 {
 	struct knob_save saved;
 	char demotion[16];
+	char unevictable[16];
+	char extfrag[16];
 };
 
 FIXTURE_SETUP(fulltop)
@@ -23,6 +27,12 @@ FIXTURE_SETUP(fulltop)
 	KMMSCAND_REQUIRE(read_file(DEMOTION, self->demotion,
 				   sizeof(self->demotion)) > 0,
 			 "no " DEMOTION);
+	KMMSCAND_REQUIRE(read_file(UNEVICTABLE, self->unevictable,
+				   sizeof(self->unevictable)) > 0,
+			 "no " UNEVICTABLE);
+	KMMSCAND_REQUIRE(read_file(EXTFRAG, self->extfrag,
+				   sizeof(self->extfrag)) > 0,
+			 "no " EXTFRAG);
 	ASSERT_EQ(0, kmmscand_setup(&self->saved));
 	ASSERT_EQ(0, write_file(DEMOTION, "1"));
 	/* Start from clean nodes: earlier tests' page cache goes. */
@@ -34,6 +44,10 @@ FIXTURE_TEARDOWN(fulltop)
 {
 	if (self->demotion[0])
 		write_file(DEMOTION, self->demotion);
+	if (self->unevictable[0])
+		write_file(UNEVICTABLE, self->unevictable);
+	if (self->extfrag[0])
+		write_file(EXTFRAG, self->extfrag);
 	kmmscand_restore(&self->saved);
 }
 
@@ -215,6 +229,177 @@ TEST_F_TIMEOUT(fulltop, kswapd_gave_up_recovers, 300)
 	EXPECT_EQ(0, verify_pattern(cold, cold_len, 0xc01d, NULL));
 	munmap(hot, HOT_SIZE);
 	munmap(cold, cold_len);
+}
+
+#define THP_HOT_SIZE	(64UL << 20)
+
+#define MAX_PLUGS	128
+
+/*
+ * Free blocks of 2 MiB or more on node0, from /proc/buddyinfo, outside
+ * ZONE_DMA (which its lowmem reserve keeps from user allocations).
+ */
+static long node0_free_thp_blocks(void)
+{
+	char line[512], *p;
+	long n = 0, v;
+	int order;
+	FILE *f = fopen("/proc/buddyinfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "Node 0,", 7) || !(p = strstr(line, "zone")))
+			continue;
+		p += strlen("zone");
+		while (*p == ' ')
+			p++;
+		if (!strncmp(p, "DMA ", 4))
+			continue;
+		while (*p && *p != ' ')
+			p++;
+		for (order = 0; order <= 10; order++) {
+			v = strtol(p, &p, 10);
+			if (order >= 9)
+				n += v << (order - 9);
+		}
+	}
+	fclose(f);
+	return n;
+}
+
+/*
+ * Take node0's remaining free 2 MiB blocks with mlocked THPs, until a
+ * 2 MiB fault on node0 gets no THP any more. Returns the number of plugs
+ * in plug[], or -1 if node0 still gave THPs to all MAX_PLUGS of them.
+ */
+static int plug_top(char **plug)
+{
+	unsigned long mask = 1UL << 0;
+	long thp = smaps_kb("AnonHugePages"), now;
+	int n = 0;
+
+	while (n < MAX_PLUGS) {
+		char *p = mmap_thp_aligned(THP_SZ);
+
+		if (!p)
+			return -1;
+		plug[n++] = p;
+		if (madvise(p, THP_SZ, MADV_HUGEPAGE) ||
+		    sys_mbind(p, THP_SZ, MPOL_BIND, &mask, MAX_NODES + 1, 0))
+			return -1;
+		memset(p, 0x5a, THP_SZ);
+		mlock(p, THP_SZ);
+		now = smaps_kb("AnonHugePages");
+		if (now < thp + (long)(THP_SZ >> 10))
+			return n;
+		thp = now;
+	}
+	return -1;
+}
+
+/*
+ * Fill node0 with base pages and free every other one: half of node0 is
+ * free, so the headroom check passes, but there is no free 2 MiB block:
+ * what free blocks are left are plugged with THPs, and none can be made
+ * (the caller disables compaction for large orders; the pages left are
+ * mlocked too). Returns the filler, whose odd pages are gone.
+ */
+static char *fragment_top(size_t *len)
+{
+	unsigned long mask = 1UL << 0;
+	size_t off;
+	char *buf;
+
+	*len = (node_free(0) - (16UL << 20)) & ~(2 * PAGE_SZ - 1);
+	buf = mmap(NULL, *len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED)
+		return NULL;
+	if (madvise(buf, *len, MADV_NOHUGEPAGE) ||
+	    sys_mbind(buf, *len, MPOL_PREFERRED, &mask, MAX_NODES + 1, 0))
+		goto fail;
+	fill_pattern(buf, *len, 0xf4a6);
+	for (off = PAGE_SZ; off < *len; off += 2 * PAGE_SZ)
+		if (madvise(buf + off, PAGE_SZ, MADV_DONTNEED))
+			goto fail;
+	/* Lock what is there; a later touch of a hole faults in locked. */
+	if (mlock2(buf, *len, MLOCK_ONFAULT))
+		goto fail;
+	return buf;
+fail:
+	munmap(buf, *len);
+	return NULL;
+}
+
+/*
+ * A hot THP-backed buffer on node1, and a top tier with room in base pages
+ * only: promotion of its THPs fails for lack of a large page on node0, and
+ * a THP that fails stays a THP on node1. Nothing is split, and what comes
+ * up comes up in whole THPs.
+ */
+TEST_F_TIMEOUT(fulltop, thp_no_room_not_split, 240)
+{
+	struct goal never = { .nid = 0, .pct = 101.0 };
+	double secs = getenv("KMMSCAND_TEST_SLOW_KERNEL") ? 60.0 : 30.0;
+	long long split_page = vmstat("thp_split_page");
+	long long split_pmd = vmstat("thp_split_pmd");
+	long long thps, thp_fail, promoted;
+	long thp_before, thp_after, up;
+	char *hot, *frag, *plugs[MAX_PLUGS];
+	size_t frag_len;
+	int nr_plugs;
+
+	if (read_long("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size") <= 0)
+		SKIP(return, "no THP support");
+	/*
+	 * Demotion would free node0 in whole blocks, and compaction could
+	 * make them: a fragmentation index below 1000 is never enough.
+	 */
+	ASSERT_EQ(0, write_file(DEMOTION, "0"));
+	ASSERT_EQ(0, write_file(UNEVICTABLE, "0"));
+	ASSERT_EQ(0, write_file(EXTFRAG, "1000"));
+	hot = alloc_pattern_on_node(THP_HOT_SIZE, 1, true, 0x7ea);
+	ASSERT_NE(NULL, hot);
+	frag = fragment_top(&frag_len);
+	ASSERT_NE(NULL, frag);
+	nr_plugs = plug_top(plugs);
+	ASSERT_GT(nr_plugs, 0)
+		TH_LOG("node0 still gives THPs after %d plugs", MAX_PLUGS);
+	thp_before = smaps_kb("AnonHugePages");
+	ASSERT_GE(thp_before, (long)(THP_HOT_SIZE >> 10) * 9 / 10)
+		TH_LOG("could not get THPs on node1 (%ld kB)", thp_before);
+	ASSERT_GE(node_free(0), frag_len / 3)
+		TH_LOG("node0 has only %zu MiB free", node_free(0) >> 20);
+	ksft_print_msg("node0: %zu MiB free in base pages, filler %zu MiB, %d THP plugs, free 2 MiB blocks %ld\n",
+		       node_free(0) >> 20, frag_len >> 20, nr_plugs - 1,
+		       node0_free_thp_blocks());
+	thps = vmstat("kmmscand_promoted_thp");
+	thp_fail = vmstat("kmmscand_promote_fail_thp");
+	promoted = vmstat("kmmscand_promoted");
+
+	keep_hot_until(hot, THP_HOT_SIZE, true, secs, reached, &never);
+	thps = vmstat("kmmscand_promoted_thp") - thps;
+	thp_fail = vmstat("kmmscand_promote_fail_thp") - thp_fail;
+	promoted = vmstat("kmmscand_promoted") - promoted;
+	thp_after = smaps_kb("AnonHugePages");
+	up = pages_on(hot, THP_HOT_SIZE, 0);
+	ksft_print_msg("in %.0f s: THPs promoted %lld, failed %lld; pages promoted %lld, %ld of the hot buffer on node0; AnonHugePages %ld -> %ld kB; thp_split_page +%lld, thp_split_pmd +%lld\n",
+		       secs, thps, thp_fail, promoted, up, thp_before, thp_after,
+		       vmstat("thp_split_page") - split_page,
+		       vmstat("thp_split_pmd") - split_pmd);
+	/* The no-room path was taken: THP promotions failed. */
+	EXPECT_GT(thp_fail, 0);
+	/* ... and split nothing: what came up came up as whole THPs. */
+	EXPECT_EQ(split_page, vmstat("thp_split_page"));
+	EXPECT_EQ(split_pmd, vmstat("thp_split_pmd"));
+	EXPECT_LE(up, thps * (long)(THP_SZ / PAGE_SZ));
+	EXPECT_GE(thp_after, thp_before);
+	EXPECT_EQ(0, verify_pattern(hot, THP_HOT_SIZE, 0x7ea, NULL));
+	munmap(hot, THP_HOT_SIZE);
+	munmap(frag, frag_len);
+	while (nr_plugs)
+		munmap(plugs[--nr_plugs], THP_SZ);
 }
 
 TEST_HARNESS_MAIN

@@ -113,32 +113,6 @@ TEST_F_TIMEOUT(promote, mpol_bind_stays, 90)
 	munmap(buf, SMALL_SIZE);
 }
 
-static long smaps_kb(const char *field)
-{
-	char line[256];
-	size_t len = strlen(field);
-	long kb = -1;
-	FILE *f = fopen("/proc/self/smaps_rollup", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, field, len) && line[len] == ':')
-			kb = atol(line + len + 1);
-	fclose(f);
-	return kb;
-}
-
-static int fault_in_on_node(char *buf, size_t len, int nid)
-{
-	unsigned long mask = 1UL << nid;
-
-	if (sys_set_mempolicy(MPOL_BIND, &mask, MAX_NODES + 1))
-		return -1;
-	fill_pattern(buf, len, 0x7e9);
-	return sys_set_mempolicy(MPOL_DEFAULT, NULL, 0);
-}
-
 /* d) a THP-backed hot buffer is promoted, and scanning splits no THP. */
 TEST_F_TIMEOUT(promote, thp_promoted_not_split, 120)
 {
@@ -148,22 +122,14 @@ TEST_F_TIMEOUT(promote, thp_promoted_not_split, 120)
 	long long ready = vmstat("kmmscand_pages_ready");
 	long long thps = vmstat("kmmscand_promoted_thp");
 	long long thp_fail = vmstat("kmmscand_promote_fail_thp");
-	size_t len = SMALL_SIZE + (2UL << 20);
 	long thp_before, thp_after;
-	char *raw, *buf;
 	double took;
+	char *buf;
 
 	if (read_long("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size") <= 0)
 		SKIP(return, "no THP support");
-	/* A 2 MiB aligned buffer, so every part of it can be PMD mapped. */
-	raw = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, raw);
-	buf = (char *)(((unsigned long)raw + (2UL << 20) - 1) & ~((2UL << 20) - 1));
-	munmap(raw, len);
-	ASSERT_EQ(buf, mmap(buf, SMALL_SIZE, PROT_READ | PROT_WRITE,
-			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0));
-	ASSERT_EQ(0, madvise(buf, SMALL_SIZE, MADV_HUGEPAGE));
-	ASSERT_EQ(0, fault_in_on_node(buf, SMALL_SIZE, 1));
+	buf = alloc_pattern_on_node(SMALL_SIZE, 1, true, 0x7e9);
+	ASSERT_NE(NULL, buf);
 	thp_before = smaps_kb("AnonHugePages");
 	if (thp_before < (long)(SMALL_SIZE >> 10) / 2)
 		SKIP(return, "could not get THPs on node1 (%ld kB)", thp_before);

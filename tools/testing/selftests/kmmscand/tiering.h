@@ -118,6 +118,23 @@ static inline bool node_exists(int nid)
 	return access(path, F_OK) == 0;
 }
 
+/* A field of /proc/self/smaps_rollup in kB, or -1. */
+static inline long smaps_kb(const char *field)
+{
+	char line[256];
+	size_t len = strlen(field);
+	long kb = -1;
+	FILE *f = fopen("/proc/self/smaps_rollup", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, len) && line[len] == ':')
+			kb = atol(line + len + 1);
+	fclose(f);
+	return kb;
+}
+
 /* Number of online nodes with memory. */
 static inline int nr_memory_nodes(void)
 {
@@ -188,21 +205,46 @@ static inline int node_tier(int nid)
 	return -1;
 }
 
+#define THP_SZ		(2UL << 20)
+
+/* len bytes of anonymous memory at a THP_SZ-aligned address, or NULL. */
+static inline char *mmap_thp_aligned(size_t len)
+{
+	char *raw, *buf;
+
+	raw = mmap(NULL, len + THP_SZ, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (raw == MAP_FAILED)
+		return NULL;
+	buf = (char *)(((unsigned long)raw + THP_SZ - 1) & ~(THP_SZ - 1));
+	if (buf > raw)
+		munmap(raw, buf - raw);
+	munmap(buf + len, raw + THP_SZ - buf);
+	return buf;
+}
+
 /*
- * Map len bytes of anonymous memory (THP-backed or not) and bind the task
- * to node nid, so that the caller's first touch faults the pages in
- * there; end_on_node() goes back to the default policy: the pages stay on
- * nid but nothing pins them there.
+ * Map len bytes of anonymous memory (THP-backed at a 2 MiB aligned
+ * address, or never THP-backed) and bind the task to node nid, so that
+ * the caller's first touch faults the pages in there; end_on_node() goes
+ * back to the default policy: the pages stay on nid but nothing pins them
+ * there.
  */
 static inline char *begin_on_node(size_t len, int nid, bool thp)
 {
 	unsigned long mask = 1UL << nid;
 	char *buf;
 
-	buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (buf == MAP_FAILED)
-		return NULL;
+	if (thp) {
+		buf = mmap_thp_aligned(len);
+		if (!buf)
+			return NULL;
+	} else {
+		buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (buf == MAP_FAILED)
+			return NULL;
+	}
 	madvise(buf, len, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
 	if (sys_set_mempolicy(MPOL_BIND, &mask, MAX_NODES + 1)) {
 		munmap(buf, len);
@@ -416,10 +458,17 @@ static inline bool is_hot(size_t pg)
 	return pg % HOT_EVERY == 0;
 }
 
+/*
+ * @warm_share: of every 1024 accesses, how many go to the pages that are
+ *	not hot (0: 102, a tenth)
+ * @accesses: out: accesses made, set when the worker stops
+ */
 struct skew {
 	char *buf;
 	size_t pages;
+	unsigned int warm_share;
 	volatile int stop;
+	unsigned long accesses;
 };
 
 static inline uint64_t xorshift(uint64_t *x)
@@ -431,14 +480,15 @@ static inline uint64_t xorshift(uint64_t *x)
 }
 
 /*
- * 90% of the accesses go to a random hot page, 10% to a random other
- * page; each access loads a word and stores it back (the pattern stays).
+ * 90% of the accesses (or all but @warm_share in 1024) go to a random hot
+ * page, the others to a random other page; each access loads a word and stores it back (the pattern stays).
  * A short sleep every 64 Ki accesses lets the task be scheduled out and
  * back, as real ones are.
  */
 static inline void *skew_worker(void *arg)
 {
 	struct skew *s = arg;
+	unsigned int hot_share = 1024 - (s->warm_share ? s->warm_share : 102);
 	uint64_t x = 0x9e3779b97f4a7c15ULL;
 	unsigned long n = 0;
 
@@ -447,7 +497,7 @@ static inline void *skew_worker(void *arg)
 		uint64_t r = xorshift(&x);
 		size_t pg;
 
-		if ((r & 1023) < 922) {
+		if ((r & 1023) < hot_share) {
 			pg = ((r >> 10) % (s->pages / HOT_EVERY)) * HOT_EVERY;
 		} else {
 			pg = (r >> 10) % s->pages;
@@ -459,6 +509,7 @@ static inline void *skew_worker(void *arg)
 		if (!(++n & 0xffff))
 			usleep(500);
 	}
+	s->accesses = n;
 	return NULL;
 }
 
