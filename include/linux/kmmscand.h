@@ -112,6 +112,8 @@ int kmmscand_prctl_get(struct mm_struct *mm, unsigned long arg2,
 		       unsigned long arg5);
 void kmmscand_proc_status(struct seq_file *m, struct mm_struct *mm);
 unsigned long kmmscand_promo_room(struct zone *zone);
+void kmmscand_folio_migrated(struct folio *src, struct folio *dst,
+			     int reason);
 
 /**
  * kmmscand_fork - register a newly duplicated mm
@@ -185,6 +187,11 @@ static inline void kmmscand_proc_status(struct seq_file *m,
 static inline unsigned long kmmscand_promo_room(struct zone *zone)
 {
 	return 0;
+}
+
+static inline void kmmscand_folio_migrated(struct folio *src,
+					   struct folio *dst, int reason)
+{
 }
 #endif /* CONFIG_KMMSCAND */
 

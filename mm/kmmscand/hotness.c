@@ -11,6 +11,7 @@
 #include <linux/memory.h>
 #include <linux/memory_hotplug.h>
 #include <linux/memory-tiers.h>
+#include <linux/migrate_mode.h>
 #include <linux/mm.h>
 #include <linux/mmzone.h>
 #include <linux/mutex.h>
@@ -139,8 +140,10 @@ u16 kmmscand_rec_update(u16 old, u8 tick, unsigned int threshold, int nid,
 {
 	unsigned int freq = kmmscand_rec_freq(old);
 	bool ready = kmmscand_rec_ready(old);
+	bool within = kmmscand_rec_within(old, tick);
+	u16 new;
 
-	if (!freq || !kmmscand_rec_within(old, tick))
+	if (!freq || !within)
 		freq = 1;
 	else if (quick || freq < 2)
 		freq = min(freq + 1, KMMSCAND_REC_FREQ_MAX);
@@ -149,7 +152,23 @@ u16 kmmscand_rec_update(u16 old, u8 tick, unsigned int threshold, int nid,
 	if (nid == NUMA_NO_NODE)
 		nid = kmmscand_rec_nid(old);
 
-	return kmmscand_rec_encode(tick, freq, ready, nid);
+	new = kmmscand_rec_encode(tick, freq, ready, nid);
+	/* Accessed without a pause since its demotion: keep the mark. */
+	if (kmmscand_rec_demoted(old) && within)
+		new = (new & ~KMMSCAND_REC_NID_MASK) |
+		      KMMSCAND_REC_HINT_DEMOTED << KMMSCAND_REC_NID_SHIFT;
+	return new;
+}
+
+/**
+ * kmmscand_rec_demote - the record of a page that was just demoted
+ * @tick: tick of the demotion
+ *
+ * Return: frequency 0, not ready, the demoted mark, see internal.h.
+ */
+u16 kmmscand_rec_demote(u8 tick)
+{
+	return tick | KMMSCAND_REC_HINT_DEMOTED << KMMSCAND_REC_NID_SHIFT;
 }
 
 /**
@@ -304,8 +323,16 @@ void __kmmscand_record_access(unsigned long pfn, int nid,
 	rec = &sec->rec[pfn & (PAGES_PER_SECTION - 1)];
 	old = READ_ONCE(*rec);
 	do {
-		new = kmmscand_rec_update(first ? 0 : old, tick, threshold,
-					  nid, quick);
+		/*
+		 * A folio that has not been seen by the scanner yet at a
+		 * pfn that was given a record for it by migration (the
+		 * demoted mark) keeps it; see kmmscand_folio_migrated().
+		 */
+		bool fresh_mark = kmmscand_rec_demoted(old) &&
+				  !kmmscand_rec_freq(old);
+
+		new = kmmscand_rec_update(first && !fresh_mark ? 0 : old, tick,
+					  threshold, nid, quick);
 	} while (!try_cmpxchg(rec, &old, new));
 
 	trace_kmmscand_record(pfn, src, kmmscand_rec_freq(new),
@@ -370,6 +397,61 @@ void kmmscand_record_miss(unsigned long pfn)
 				goto out;
 		} while (!try_cmpxchg(rec, &old, new));
 		kmmscand_ready_account(sec, old, new, false);
+	}
+out:
+	rcu_read_unlock();
+}
+
+/* Replace the record of @pfn in @sec; return the old one. Under RCU. */
+static u16 kmmscand_rec_replace(struct kmmscand_section *sec,
+				unsigned long pfn, u16 new)
+{
+	u16 old = xchg(&sec->rec[pfn & (PAGES_PER_SECTION - 1)], new);
+
+	kmmscand_ready_account(sec, old, new, false);
+	return old;
+}
+
+/**
+ * kmmscand_folio_migrated - a folio moved to a new pfn: move its record
+ * @src: the folio that was migrated
+ * @dst: its copy, locked and not mapped yet
+ * @reason: why it moved, an enum migrate_reason
+ *
+ * The record of @src goes with the folio when both pfns are lower tier
+ * and @reason is not a demotion: compaction or a migration between slow
+ * nodes does not make a page less hot. A demoted folio starts from the
+ * demoted mark, any other folio new to the lower tier from zero, so that
+ * whatever the destination pfn's previous owner left there is not taken
+ * for this folio's history (migration copies PG_young, which the migrator
+ * would otherwise accept as proof that the record is this folio's). The
+ * record of @src is cleared: a promoted folio has none any more.
+ *
+ * Called by the migration core once @dst holds @src's contents; lock-free
+ * against the access sources, as __kmmscand_record_access() is.
+ */
+void kmmscand_folio_migrated(struct folio *src, struct folio *dst,
+			     int reason)
+{
+	unsigned long spfn = folio_pfn(src), dpfn = folio_pfn(dst);
+	struct kmmscand_section *sec;
+	unsigned int window = READ_ONCE(kmmscand_tun.hot_window_ms);
+	u16 rec = 0;
+
+	rcu_read_lock();
+	sec = xa_load(&kmmscand_sections, pfn_to_section_nr(spfn));
+	if (sec)
+		rec = kmmscand_rec_replace(sec, spfn, 0);
+	sec = xa_load(&kmmscand_sections, pfn_to_section_nr(dpfn));
+	if (!sec)
+		goto out;
+	if (reason == MR_DEMOTION)
+		rec = kmmscand_rec_demote(kmmscand_tick(jiffies, window));
+	kmmscand_rec_replace(sec, dpfn, rec);
+	if (kmmscand_rec_ready(rec)) {
+		/* The record before the bit, as for take_ready. */
+		set_bit(pfn_to_section_nr(dpfn), kmmscand_ready_map);
+		kmmscand_migrate_wake();
 	}
 out:
 	rcu_read_unlock();

@@ -245,8 +245,20 @@ static inline bool kmmscand_test_exit(struct mm_struct *mm)
  *              finds it old halves the levels above 2
  *              (kmmscand_rec_update(), kmmscand_rec_miss())
  *   bit  11    ready: queued for kmmmigrated
- *   bits 12-15 target-node hint: nid + 1 for nid < 15, 0 = resolve at
- *              migration time
+ *   bits 12-15 target-node hint: nid + 1 for nid < 14, 0 = resolve at
+ *              migration time, 15 = demoted (below), resolve at migration
+ *              time
+ *
+ * A folio that migrates to a lower-tier pfn takes its record with it when
+ * it comes from another lower-tier pfn (compaction, NUMA migration among
+ * slow nodes) and starts from zero otherwise, so the pfn's previous owner
+ * lends it nothing (kmmscand_folio_migrated()). A demoted folio starts from
+ * the demoted mark: frequency 0, the tick of the demotion, hint 15. The
+ * accesses after it count as usual, so a demoted page is promoted again
+ * only once it has earned the threshold since its demotion; the mark
+ * stays while its accesses keep within the window of each other, and
+ * kmmmigrated counts the pages it promotes with the mark
+ * (kmmscand_promoted_demoted): demotions that turned out wrong.
  *
  * The tick wraps after 256 ticks (32 windows). An access that comes a
  * multiple of 256 ticks (give or take the window) after the previous one
@@ -262,7 +274,8 @@ static inline bool kmmscand_test_exit(struct mm_struct *mm)
 #define KMMSCAND_REC_READY		0x0800U
 #define KMMSCAND_REC_NID_SHIFT		12
 #define KMMSCAND_REC_NID_MASK		0xf000U
-#define KMMSCAND_REC_NID_MAX		14
+#define KMMSCAND_REC_NID_MAX		13
+#define KMMSCAND_REC_HINT_DEMOTED	15U
 #define KMMSCAND_WINDOW_TICKS		8U
 
 static inline u8 kmmscand_rec_tick(u16 rec)
@@ -280,12 +293,24 @@ static inline bool kmmscand_rec_ready(u16 rec)
 	return rec & KMMSCAND_REC_READY;
 }
 
+static inline unsigned int kmmscand_rec_hint(u16 rec)
+{
+	return (rec & KMMSCAND_REC_NID_MASK) >> KMMSCAND_REC_NID_SHIFT;
+}
+
 static inline int kmmscand_rec_nid(u16 rec)
 {
-	unsigned int hint = (rec & KMMSCAND_REC_NID_MASK) >>
-			    KMMSCAND_REC_NID_SHIFT;
+	unsigned int hint = kmmscand_rec_hint(rec);
 
-	return hint ? (int)hint - 1 : NUMA_NO_NODE;
+	if (!hint || hint == KMMSCAND_REC_HINT_DEMOTED)
+		return NUMA_NO_NODE;
+	return hint - 1;
+}
+
+/* Has the page been accessed without a pause since it was demoted? */
+static inline bool kmmscand_rec_demoted(u16 rec)
+{
+	return kmmscand_rec_hint(rec) == KMMSCAND_REC_HINT_DEMOTED;
 }
 
 /**
@@ -364,6 +389,7 @@ u16 kmmscand_rec_encode(u8 tick, unsigned int freq, bool ready, int nid);
 u16 kmmscand_rec_update(u16 old, u8 tick, unsigned int threshold, int nid,
 			bool quick);
 u16 kmmscand_rec_miss(u16 old);
+u16 kmmscand_rec_demote(u8 tick);
 bool kmmscand_rec_fresh(u16 rec, u8 tick);
 void kmmscand_record_miss(unsigned long pfn);
 void kmmscand_hotness_ready_levels(unsigned long *levels);

@@ -20,11 +20,11 @@ static void kmmscand_rec_encode_decode(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, rec, (u16)0);
 	KUNIT_EXPECT_EQ(test, kmmscand_rec_nid(rec), NUMA_NO_NODE);
 
-	/* node 14 is the largest hint; 15 and up mean "resolve later" */
+	/* node 13 is the largest hint; 14 and up mean "resolve later" */
 	KUNIT_EXPECT_EQ(test, kmmscand_rec_nid(kmmscand_rec_encode(0, 1, false,
-								   14)), 14);
+								   13)), 13);
 	KUNIT_EXPECT_EQ(test, kmmscand_rec_nid(kmmscand_rec_encode(0, 1, false,
-								   15)),
+								   14)),
 			NUMA_NO_NODE);
 	/* frequency saturates, never spills into the ready bit */
 	rec = kmmscand_rec_encode(0, 9, false, 0);
@@ -225,6 +225,48 @@ static void kmmscand_rec_quick_levels(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, kmmscand_rec_ready(rec));
 }
 
+static void kmmscand_rec_demoted_mark(struct kunit *test)
+{
+	u16 rec = kmmscand_rec_demote(30);
+
+	/* a demoted page starts from nothing, with the mark */
+	KUNIT_EXPECT_EQ(test, kmmscand_rec_freq(rec), 0U);
+	KUNIT_EXPECT_FALSE(test, kmmscand_rec_ready(rec));
+	KUNIT_EXPECT_TRUE(test, kmmscand_rec_demoted(rec));
+	KUNIT_EXPECT_EQ(test, kmmscand_rec_nid(rec), NUMA_NO_NODE);
+	KUNIT_EXPECT_FALSE(test, kmmscand_rec_fresh(rec, 30));
+
+	/* it earns the threshold again, the mark stays, no hint is taken */
+	rec = kmmscand_rec_update(rec, 31, 2, 0, false);
+	KUNIT_EXPECT_EQ(test, kmmscand_rec_freq(rec), 1U);
+	KUNIT_EXPECT_FALSE(test, kmmscand_rec_ready(rec));
+	KUNIT_EXPECT_TRUE(test, kmmscand_rec_demoted(rec));
+	rec = kmmscand_rec_update(rec, 33, 2, 0, false);
+	KUNIT_EXPECT_TRUE(test, kmmscand_rec_ready(rec));
+	KUNIT_EXPECT_TRUE(test, kmmscand_rec_demoted(rec));
+	KUNIT_EXPECT_EQ(test, kmmscand_rec_nid(rec), NUMA_NO_NODE);
+	/* a re-check miss keeps it */
+	rec = kmmscand_rec_miss(kmmscand_rec_update(rec, 33, 2, 0, true));
+	KUNIT_EXPECT_TRUE(test, kmmscand_rec_demoted(rec));
+
+	/* a pause longer than the window ends it, and the hint comes back */
+	rec = kmmscand_rec_update(rec, 33 + KMMSCAND_WINDOW_TICKS, 2, 1, false);
+	KUNIT_EXPECT_FALSE(test, kmmscand_rec_demoted(rec));
+	KUNIT_EXPECT_EQ(test, kmmscand_rec_nid(rec), 1);
+
+	/* the first access comes too late after the demotion: no mark */
+	rec = kmmscand_rec_update(kmmscand_rec_demote(30),
+				  30 + KMMSCAND_WINDOW_TICKS, 2, 1, false);
+	KUNIT_EXPECT_FALSE(test, kmmscand_rec_demoted(rec));
+	KUNIT_EXPECT_EQ(test, kmmscand_rec_freq(rec), 1U);
+
+	/* the mark is not a node: 13 is the largest hint */
+	rec = kmmscand_rec_encode(0, 1, false, 14);
+	KUNIT_EXPECT_FALSE(test, kmmscand_rec_demoted(rec));
+	KUNIT_EXPECT_EQ(test, kmmscand_rec_nid(kmmscand_rec_encode(0, 1, false,
+								   13)), 13);
+}
+
 static struct kunit_case kmmscand_hotness_cases[] = {
 	KUNIT_CASE(kmmscand_rec_encode_decode),
 	KUNIT_CASE(kmmscand_rec_second_access_ready),
@@ -233,6 +275,7 @@ static struct kunit_case kmmscand_hotness_cases[] = {
 	KUNIT_CASE(kmmscand_rec_tick_wrap),
 	KUNIT_CASE(kmmscand_rec_recheck_miss),
 	KUNIT_CASE(kmmscand_rec_quick_levels),
+	KUNIT_CASE(kmmscand_rec_demoted_mark),
 	{}
 };
 

@@ -5,13 +5,17 @@
  * data goes down to make room, and once the hot buffer is up the traffic
  * stops. NUMA balancing is off, so every promotion is kmmscand's.
  */
+#include <sys/stat.h>
 #include "../kselftest_harness.h"
 #include "kmmscand.h"
 
 #define HOT_SIZE	(256UL << 20)
+#define DEMOTED_SIZE	(32UL << 20)
 #define DEMOTION	"/sys/kernel/mm/numa/demotion_enabled"
 #define UNEVICTABLE	"/proc/sys/vm/compact_unevictable_allowed"
 #define EXTFRAG		"/proc/sys/vm/extfrag_threshold"
+#define CGROOT		"/sys/fs/cgroup"
+#define CGROUP		CGROOT "/kmmscand-fulltop"
 
 FIXTURE(fulltop)
 {
@@ -19,6 +23,8 @@ FIXTURE(fulltop)
 	char demotion[16];
 	char unevictable[16];
 	char extfrag[16];
+	char hot_window_ms[16];
+	bool cgroup;
 };
 
 FIXTURE_SETUP(fulltop)
@@ -33,6 +39,8 @@ FIXTURE_SETUP(fulltop)
 	KMMSCAND_REQUIRE(read_file(EXTFRAG, self->extfrag,
 				   sizeof(self->extfrag)) > 0,
 			 "no " EXTFRAG);
+	ASSERT_GT(read_file(KMMSCAND_DIR "/hot_window_ms", self->hot_window_ms,
+			    sizeof(self->hot_window_ms)), 0);
 	ASSERT_EQ(0, kmmscand_setup(&self->saved));
 	ASSERT_EQ(0, write_file(DEMOTION, "1"));
 	/* Start from clean nodes: earlier tests' page cache goes. */
@@ -42,6 +50,15 @@ FIXTURE_SETUP(fulltop)
 
 FIXTURE_TEARDOWN(fulltop)
 {
+	char pid[32];
+
+	if (self->cgroup) {
+		snprintf(pid, sizeof(pid), "%d", getpid());
+		write_file(CGROOT "/cgroup.procs", pid);
+		rmdir(CGROUP);
+	}
+	if (self->hot_window_ms[0])
+		kmmscand_set("hot_window_ms", self->hot_window_ms);
 	if (self->demotion[0])
 		write_file(DEMOTION, self->demotion);
 	if (self->unevictable[0])
@@ -400,6 +417,86 @@ TEST_F_TIMEOUT(fulltop, thp_no_room_not_split, 240)
 	munmap(frag, frag_len);
 	while (nr_plugs)
 		munmap(plugs[--nr_plugs], THP_SZ);
+}
+
+/* Move this process into a memory cgroup of its own. */
+static int join_cgroup(void)
+{
+	char pid[32];
+
+	if (write_file(CGROOT "/cgroup.subtree_control", "+memory"))
+		return -1;
+	if (mkdir(CGROUP, 0755) && errno != EEXIST)
+		return -1;
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	return write_file(CGROUP "/cgroup.procs", pid);
+}
+
+/*
+ * Demote what the cgroup has on node0 by proactive reclaim, which demotes
+ * when demotion is on. A pass may reclaim less than asked (the write then
+ * fails with EAGAIN) and recently referenced pages take a few passes.
+ */
+static void demote_until(char *a, char *b, size_t len, double pct)
+{
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		if (pct_on_node(a, len, 1) >= pct && pct_on_node(b, len, 1) >= pct)
+			return;
+		write_file(CGROUP "/memory.reclaim", "64M");
+	}
+}
+
+/*
+ * Demoted pages start over: a page that is hot again after its demotion
+ * is promoted again, and counted as promoted soon after its demotion
+ * (kmmscand_promoted_demoted); a page demoted with it and not accessed
+ * since stays down. Both were touched just before their demotion, so
+ * their PTEs may still be young when they land on node1, on pfns whose
+ * records the previous owners left behind.
+ */
+TEST_F_TIMEOUT(fulltop, demoted_page_earns_promotion, 240)
+{
+	struct goal goal = { .nid = 0, .pct = 90.0 };
+	double deadline = getenv("KMMSCAND_TEST_SLOW_KERNEL") ? 120.0 : 60.0;
+	long long pgdemote = vmstat("pgdemote_direct");
+	long long promoted, again;
+	long pages = DEMOTED_SIZE / PAGE_SZ;
+	char *hot, *idle;
+	double took;
+
+	ASSERT_EQ(0, join_cgroup()) TH_LOG("cannot use %s: %s", CGROUP, strerror(errno));
+	self->cgroup = true;
+	/* Long enough that the demotion stays recent while the test runs. */
+	ASSERT_EQ(0, kmmscand_set("hot_window_ms", "30000"));
+	hot = alloc_pattern_on_node(DEMOTED_SIZE, 0, false, 0xde1);
+	idle = alloc_pattern_on_node(DEMOTED_SIZE, 0, false, 0xde2);
+	ASSERT_NE(NULL, hot);
+	ASSERT_NE(NULL, idle);
+	ASSERT_GE(pct_on_node(hot, DEMOTED_SIZE, 0), 99.0);
+	demote_until(hot, idle, DEMOTED_SIZE, 95.0);
+	ksft_print_msg("demoted: %.1f%% and %.1f%% on node1 (pgdemote_direct +%lld)\n",
+		       pct_on_node(hot, DEMOTED_SIZE, 1), pct_on_node(idle, DEMOTED_SIZE, 1),
+		       vmstat("pgdemote_direct") - pgdemote);
+	ASSERT_GE(pct_on_node(hot, DEMOTED_SIZE, 1), 95.0);
+	ASSERT_GE(pct_on_node(idle, DEMOTED_SIZE, 1), 95.0);
+	promoted = vmstat("kmmscand_promoted");
+	again = vmstat("kmmscand_promoted_demoted");
+
+	took = keep_hot_until(hot, DEMOTED_SIZE, true, deadline, reached, &goal);
+	promoted = vmstat("kmmscand_promoted") - promoted;
+	again = vmstat("kmmscand_promoted_demoted") - again;
+	ksft_print_msg("hot again: 90%% on node0 after %.1f s; promoted %lld, of them demoted recently %lld; idle: %.1f%% on node0\n",
+		       took, promoted, again, pct_on_node(idle, DEMOTED_SIZE, 0));
+	EXPECT_GT(took, 0);
+	EXPECT_GE(again, pages / 2);
+	EXPECT_LE(again, promoted);
+	EXPECT_EQ(0.0, pct_on_node(idle, DEMOTED_SIZE, 0));
+	EXPECT_EQ(0, verify_pattern(hot, DEMOTED_SIZE, 0xde1, NULL));
+	EXPECT_EQ(0, verify_pattern(idle, DEMOTED_SIZE, 0xde2, NULL));
+	munmap(hot, DEMOTED_SIZE);
+	munmap(idle, DEMOTED_SIZE);
 }
 
 TEST_HARNESS_MAIN

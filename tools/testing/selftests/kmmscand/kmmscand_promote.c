@@ -15,16 +15,27 @@
 FIXTURE(promote)
 {
 	struct knob_save saved;
+	char migrate_enabled[16];
+	char hot_window_ms[16];
 };
 
 FIXTURE_SETUP(promote)
 {
 	KMMSCAND_REQUIRE_T2();
+	ASSERT_GT(read_file(KMMSCAND_DIR "/migrate_enabled",
+			    self->migrate_enabled,
+			    sizeof(self->migrate_enabled)), 0);
+	ASSERT_GT(read_file(KMMSCAND_DIR "/hot_window_ms", self->hot_window_ms,
+			    sizeof(self->hot_window_ms)), 0);
 	ASSERT_EQ(0, kmmscand_setup(&self->saved));
 }
 
 FIXTURE_TEARDOWN(promote)
 {
+	if (self->hot_window_ms[0])
+		kmmscand_set("hot_window_ms", self->hot_window_ms);
+	if (self->migrate_enabled[0])
+		kmmscand_set("migrate_enabled", self->migrate_enabled);
 	kmmscand_restore(&self->saved);
 }
 
@@ -111,6 +122,53 @@ TEST_F_TIMEOUT(promote, mpol_bind_stays, 90)
 	EXPECT_GT(vmstat("kmmscand_record_skip_policy"), policy);
 	EXPECT_EQ(0, verify_pattern(buf, SMALL_SIZE, 0xb1d, NULL));
 	munmap(buf, SMALL_SIZE);
+}
+
+/*
+ * c2) a folio that migrates onto slow-tier pfns brings no hotness from the
+ * pfns' previous owner. The records of a hot buffer are held ready
+ * (migrate_enabled=0, a long window so they stay fresh), the buffer is
+ * freed, and a buffer that was touched once on node0 (so the scanner set
+ * its PG_young, which migration copies) is moved onto node1, where it
+ * takes the pfns just freed. When promotion resumes, nothing of it may
+ * come up: it has not been accessed since it moved.
+ */
+TEST_F_TIMEOUT(promote, migrated_page_record_fresh, 150)
+{
+	struct goal never = { .nid = 0, .pct = 101.0 };
+	long long ready = vmstat("kmmscand_pages_ready");
+	double wait = getenv("KMMSCAND_TEST_SLOW_KERNEL") ? 20.0 : 8.0;
+	unsigned long mask = 1UL << 1;
+	long long promoted;
+	char *hot, *moved;
+
+	ASSERT_EQ(0, kmmscand_set("hot_window_ms", "30000"));
+	ASSERT_EQ(0, kmmscand_set("migrate_enabled", "0"));
+	moved = alloc_pattern_on_node(SMALL_SIZE, 0, false, 0x30e);
+	ASSERT_NE(NULL, moved);
+	hot = alloc_pattern_on_node(SMALL_SIZE, 1, false, 0x407);
+	ASSERT_NE(NULL, hot);
+	/* The scanner sees both: the moved buffer once, the hot one often. */
+	keep_hot_until(hot, SMALL_SIZE, true, 12.0, reached, &never);
+	ready = vmstat("kmmscand_pages_ready") - ready;
+	ASSERT_GE(ready, (long long)(SMALL_SIZE / PAGE_SZ) * 9 / 10);
+	ASSERT_EQ(0.0, pct_on_node(hot, SMALL_SIZE, 0));
+	munmap(hot, SMALL_SIZE);
+
+	ASSERT_EQ(0, sys_mbind(moved, SMALL_SIZE, MPOL_BIND, &mask,
+			       MAX_NODES + 1, MPOL_MF_MOVE));
+	/* Moved, and no policy of its own any more: promotable as any. */
+	ASSERT_EQ(0, sys_mbind(moved, SMALL_SIZE, MPOL_DEFAULT, NULL, 0, 0));
+	ASSERT_GE(pct_on_node(moved, SMALL_SIZE, 1), 99.0);
+	promoted = vmstat("kmmscand_promoted");
+	ASSERT_EQ(0, kmmscand_set("migrate_enabled", "1"));
+	sleep(wait);
+	promoted = vmstat("kmmscand_promoted") - promoted;
+	ksft_print_msg("%lld ready records held; after the move %.1f%% of the moved buffer on node0, %lld pages promoted\n",
+		       ready, pct_on_node(moved, SMALL_SIZE, 0), promoted);
+	EXPECT_EQ(0.0, pct_on_node(moved, SMALL_SIZE, 0));
+	EXPECT_EQ(0, verify_pattern(moved, SMALL_SIZE, 0x30e, NULL));
+	munmap(moved, SMALL_SIZE);
 }
 
 /* d) a THP-backed hot buffer is promoted, and scanning splits no THP. */
