@@ -425,7 +425,9 @@ static u16 kmmscand_rec_replace(struct kmmscand_section *sec,
  * whatever the destination pfn's previous owner left there is not taken
  * for this folio's history (migration copies PG_young, which the migrator
  * would otherwise accept as proof that the record is this folio's). The
- * record of @src is cleared: a promoted folio has none any more.
+ * record of @src is cleared: a promoted folio has none any more, and is
+ * counted in kmmscand_promoted_demoted if the record had the mark (kept
+ * while kmmmigrated waits on it: harvesting clears the ready bit only).
  *
  * Called by the migration core once @dst holds @src's contents; lock-free
  * against the access sources, as __kmmscand_record_access() is.
@@ -442,6 +444,10 @@ void kmmscand_folio_migrated(struct folio *src, struct folio *dst,
 	sec = xa_load(&kmmscand_sections, pfn_to_section_nr(spfn));
 	if (sec)
 		rec = kmmscand_rec_replace(sec, spfn, 0);
+	/* Only the records of migrations that succeeded come here. */
+	if (reason == MR_KMMSCAND && kmmscand_rec_demoted(rec))
+		count_vm_events(KMMSCAND_PROMOTED_DEMOTED,
+				folio_nr_pages(src));
 	sec = xa_load(&kmmscand_sections, pfn_to_section_nr(dpfn));
 	if (!sec)
 		goto out;

@@ -49,14 +49,13 @@ static bool kmmscand_migrate_pending;
 
 /**
  * struct kmmscand_batch - isolated folios sharing source, target, memcg,
- *	frequency level, folio order and demoted mark
+ *	frequency level and folio order
  * @folios: the isolated folios, linked through folio->lru
  * @src_nid: node the folios are on, captured before migration
  * @dst_nid: target node
  * @memcg: memcg of the folios, referenced
  * @freq: frequency level of the folios' records when harvested
  * @order: order of the folios; large ones move whole or stay
- * @demoted: the folios' records carry the demoted mark
  * @nr_folios: folios in @folios
  * @nr_pages: pages in @folios
  */
@@ -67,7 +66,6 @@ struct kmmscand_batch {
 	struct mem_cgroup *memcg;
 	unsigned int freq;
 	unsigned int order;
-	bool demoted;
 	unsigned int nr_folios;
 	unsigned int nr_pages;
 };
@@ -225,9 +223,6 @@ static void kmmscand_flush_batch(struct kmmscand_batch *b)
 				nr_succeeded);
 		lruvec = mem_cgroup_lruvec(b->memcg, NODE_DATA(b->dst_nid));
 		mod_lruvec_state(lruvec, PGPROMOTE_SUCCESS, nr_succeeded);
-		if (b->demoted)
-			count_vm_events(KMMSCAND_PROMOTED_DEMOTED,
-					nr_succeeded);
 	}
 	if (b->nr_pages > nr_succeeded)
 		count_vm_events(KMMSCAND_PROMOTE_FAIL_MIGRATE,
@@ -252,16 +247,14 @@ static void kmmscand_flush_batch(struct kmmscand_batch *b)
 
 /* Add an isolated folio, flushing the batch if its key differs. */
 static void kmmscand_batch_add(struct kmmscand_batch *b, struct folio *folio,
-			       int src_nid, int dst_nid, u16 rec)
+			       int src_nid, int dst_nid, unsigned int freq)
 {
 	unsigned int order = folio_order(folio);
-	unsigned int freq = kmmscand_rec_freq(rec);
-	bool demoted = kmmscand_rec_demoted(rec);
 
 	if (b->nr_pages &&
 	    (b->src_nid != src_nid || b->dst_nid != dst_nid ||
 	     b->memcg != folio_memcg(folio) || b->freq != freq ||
-	     b->order != order || b->demoted != demoted))
+	     b->order != order))
 		kmmscand_flush_batch(b);
 	if (!b->nr_pages) {
 		b->src_nid = src_nid;
@@ -269,7 +262,6 @@ static void kmmscand_batch_add(struct kmmscand_batch *b, struct folio *folio,
 		b->memcg = get_mem_cgroup_from_folio(folio);
 		b->freq = freq;
 		b->order = order;
-		b->demoted = demoted;
 	}
 	list_add_tail(&folio->lru, &b->folios);
 	b->nr_folios++;
@@ -455,7 +447,7 @@ kmmscand_promote_one(struct kmmscand_migrate_state *ms, unsigned long pfn,
 	trace_kmmscand_migrate(pfn, src_nid, dst_nid, rule,
 			       KMMSCAND_MIGRATE_QUEUED, freq);
 	folio_put(folio);
-	kmmscand_batch_add(b, folio, src_nid, dst_nid, rec);
+	kmmscand_batch_add(b, folio, src_nid, dst_nid, freq);
 	return KMMSCAND_PROMOTE_GO;
 put:
 	folio_put(folio);
