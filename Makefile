@@ -4,16 +4,22 @@
 #
 #   make run            boot topology T2 and show a hot buffer being promoted
 #   make test           build everything, run KUnit + kselftests, print the verdict
+#   make stress         minutes of churn, hotplug and fuzzing on the debug kernel
 #   make help           all targets and variables
 
 SHELL      := /bin/bash
 .SHELLFLAGS := -o pipefail -c
 BUILD      ?= $(CURDIR)/build
+# make stress runs the debug kernel unless told otherwise
+ifneq ($(filter stress,$(MAKECMDGOALS)),)
+DEBUG      ?= 1
+endif
 DEBUG      ?= 0
 TOPO       ?= T2
 KSRC       ?=
 DEMO_SECONDS ?= 30
 COMPARE_SECONDS ?= 40
+DURATION   ?= 300
 export BUILD DEBUG KSRC
 
 ifeq ($(DEBUG),1)
@@ -23,7 +29,7 @@ KOUT := $(BUILD)/kernel
 endif
 BZIMAGE := $(KOUT)/arch/x86/boot/bzImage
 
-.PHONY: all help deps tree kernel initramfs vm run compare test check quilt clean distclean
+.PHONY: all help deps tree kernel initramfs vm run compare test stress check quilt clean distclean
 
 all: kernel initramfs
 
@@ -37,12 +43,14 @@ help:
 	@echo "  run        boot T2 and run the promotion demo"
 	@echo "  compare    skewed workload under kmmscand, numa_balancing=2 and DAMON, side by side"
 	@echo "  test       run KUnit and kselftests in the VM; closing line 'N passed, N failed'"
+	@echo "  stress     DURATION seconds (300) of churn, hotplug, pressure and knob fuzzing (DEBUG=1 by default)"
 	@echo "  check      checkpatch --strict on our files and patches, W=1 build of our code"
 	@echo "  quilt      run quilt in the assembled tree on patches/, e.g. make quilt Q=refresh"
 	@echo "  clean      remove build outputs (keeps the downloaded package and the tree)"
 	@echo "  distclean  remove the whole build folder"
 	@echo "Variables: DEBUG=1  KSRC=/path/to/6.12  TOPO=T2|T3  FAST_MB=  SLOW_MB=  JOBS="
 	@echo "           ONLY=coll:test,... (make test)  DEMO_SECONDS=30 (make run)  COMPARE_SECONDS=40"
+	@echo "           DURATION=300 (make stress)"
 
 deps:
 	@lab/deps.sh
@@ -69,6 +77,9 @@ compare: initramfs
 
 test: initramfs
 	@lab/run-tests.py $(if $(filter 1,$(DEBUG)),--debug) $(if $(ONLY),--only $(ONLY))
+
+stress: initramfs
+	@lab/run-tests.py --stress $(DURATION) $(if $(filter 1,$(DEBUG)),--debug)
 
 check: kernel
 	@lab/check.sh
