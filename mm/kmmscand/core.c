@@ -518,6 +518,7 @@ static void kmmscand_do_scan(void)
 						 progress);
 		visited++;
 	}
+	trace_kmmscand_wake(progress, visited);
 }
 
 static bool kmmscand_should_run(void)

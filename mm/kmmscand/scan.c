@@ -60,6 +60,9 @@
  * @nr_skip_policy: young slow-tier folios not recorded because of policy
  * @nr_recheck_old: folios a re-check found old
  * @probe_ctr: present PTEs seen by this batch, for probe sampling
+ * @nr_vma_seen: VMAs this batch looked at, skipped ones included
+ * @timed: kmmscand_walk_batch is traced: time the lock holds
+ * @max_ptl_ns: longest page table lock hold of this batch (if @timed)
  */
 struct kmmscand_walk {
 	struct kmmscand_mm_slot *mslot;
@@ -89,7 +92,22 @@ struct kmmscand_walk {
 	unsigned long nr_skip_policy;
 	unsigned long nr_recheck_old;
 	unsigned int probe_ctr;
+	unsigned int nr_vma_seen;
+	bool timed;
+	u64 max_ptl_ns;
 };
+
+/* Start timing a page table lock hold; 0 when the batch is not traced. */
+static u64 kmmscand_ptl_start(struct kmmscand_walk *priv)
+{
+	return priv->timed ? ktime_get_ns() : 0;
+}
+
+static void kmmscand_ptl_end(struct kmmscand_walk *priv, u64 start)
+{
+	if (priv->timed)
+		priv->max_ptl_ns = max(priv->max_ptl_ns, ktime_get_ns() - start);
+}
 
 static bool kmmscand_walk_should_stop(struct kmmscand_walk *priv)
 {
@@ -268,6 +286,7 @@ static bool kmmscand_scan_huge_pmd(pmd_t *pmd, unsigned long addr,
 	struct vm_area_struct *vma = walk->vma;
 	struct folio *folio;
 	spinlock_t *ptl;	/* page table lock of @pmd */
+	u64 t0 = kmmscand_ptl_start(priv);
 	pmd_t pmdval;
 
 	ptl = pmd_trans_huge_lock(pmd, vma);
@@ -297,6 +316,7 @@ static bool kmmscand_scan_huge_pmd(pmd_t *pmd, unsigned long addr,
 			 HPAGE_PMD_SIZE, NULL, pmd);
 unlock:
 	spin_unlock(ptl);
+	kmmscand_ptl_end(priv, t0);
 	return true;
 }
 #else
@@ -317,10 +337,12 @@ static int kmmscand_pmd_entry(pmd_t *pmd, unsigned long addr,
 	struct folio *folio;
 	spinlock_t *ptl;	/* page table lock of @pmd */
 	pte_t ptent;
+	u64 t0;
 
 	if (kmmscand_scan_huge_pmd(pmd, addr, end, walk))
 		goto out;
 
+	t0 = kmmscand_ptl_start(priv);
 	start_pte = pte_offset_map_lock(walk->mm, pmd, addr, &ptl);
 	if (!start_pte) {
 		/* The PMD changed under us: let the walker look again. */
@@ -349,6 +371,7 @@ static int kmmscand_pmd_entry(pmd_t *pmd, unsigned long addr,
 		kmmscand_harvest(priv, vma, folio, addr, PAGE_SIZE, pte, NULL);
 	}
 	pte_unmap_unlock(start_pte, ptl);
+	kmmscand_ptl_end(priv, t0);
 
 	priv->nr_pte += (end - start) >> PAGE_SHIFT;
 	priv->work += (end - start) >> PAGE_SHIFT;
@@ -437,6 +460,7 @@ static int kmmscand_test_walk(unsigned long start, unsigned long end,
 		priv->next_addr = start;
 		return -EAGAIN;
 	}
+	priv->nr_vma_seen++;
 	if (kmmscand_vma_skip(vma)) {
 		priv->work++;
 		return 1;
@@ -605,14 +629,25 @@ static void kmmscand_end_pass(struct kmmscand_mm_slot *mslot,
 	kmmscand_reset_pass(mslot);
 }
 
-/* Walk one batch of [@start, @end); the walk's result. */
+/*
+ * Walk one batch of [@start, @end); the walk's result. With the
+ * kmmscand_walk_batch event on, the batch and its page table lock holds
+ * are timed, for the bounds Documentation/admin-guide/mm/kmmscand.rst
+ * states.
+ */
 static int kmmscand_walk_batch(struct mm_struct *mm,
 			       struct kmmscand_walk *priv,
 			       unsigned long start, unsigned long end,
 			       unsigned int work_limit, u64 bytes_limit)
 {
+	u64 t0 = 0;
 	int ret;
 
+	priv->timed = trace_kmmscand_walk_batch_enabled();
+	if (priv->timed)
+		t0 = ktime_get_ns();
+	priv->max_ptl_ns = 0;
+	priv->nr_vma_seen = 0;
 	priv->work = 0;
 	priv->work_limit = work_limit;
 	priv->bytes = 0;
@@ -621,6 +656,11 @@ static int kmmscand_walk_batch(struct mm_struct *mm,
 	priv->next_addr = start;
 	ret = walk_page_range(mm, start, end, &kmmscand_walk_ops, priv);
 	kmmscand_flush_pending(priv);
+	if (priv->timed)
+		trace_kmmscand_walk_batch(priv->mslot->pid, priv->recheck,
+					  priv->work, priv->nr_vma_seen,
+					  ktime_get_ns() - t0,
+					  priv->max_ptl_ns);
 	return ret;
 }
 

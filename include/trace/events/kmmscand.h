@@ -239,6 +239,44 @@ TRACE_EVENT(kmmscand_probe_hit,
 	    TP_printk("pid=%d addr=0x%lx", __entry->pid, __entry->addr)
 );
 
+/*
+ * One walk batch ended, under one mmap_lock hold: the work units it spent
+ * (PTEs, huge PMDs, holes and skipped VMAs), the VMAs it looked at, how
+ * long the walk took and its longest page table lock hold. The times are
+ * taken only while this event is enabled.
+ */
+TRACE_EVENT(kmmscand_walk_batch,
+	    TP_PROTO(pid_t pid, bool recheck, unsigned int work,
+		     unsigned int nr_vma, u64 walk_ns, u64 max_ptl_ns),
+	    TP_ARGS(pid, recheck, work, nr_vma, walk_ns, max_ptl_ns),
+	    TP_STRUCT__entry(__field(pid_t, pid)
+			     __field(bool, recheck)
+			     __field(unsigned int, work)
+			     __field(unsigned int, nr_vma)
+			     __field(u64, walk_ns)
+			     __field(u64, max_ptl_ns)),
+	    TP_fast_assign(__entry->pid = pid;
+			   __entry->recheck = recheck;
+			   __entry->work = work;
+			   __entry->nr_vma = nr_vma;
+			   __entry->walk_ns = walk_ns;
+			   __entry->max_ptl_ns = max_ptl_ns;),
+	    TP_printk("pid=%d recheck=%d work=%u nr_vma=%u walk_ns=%llu max_ptl_ns=%llu",
+		      __entry->pid, __entry->recheck, __entry->work,
+		      __entry->nr_vma, __entry->walk_ns, __entry->max_ptl_ns)
+);
+
+/* One wake of the scanner ended: the work units it spent, mms visited. */
+TRACE_EVENT(kmmscand_wake,
+	    TP_PROTO(unsigned int work, unsigned int visited),
+	    TP_ARGS(work, visited),
+	    TP_STRUCT__entry(__field(unsigned int, work)
+			     __field(unsigned int, visited)),
+	    TP_fast_assign(__entry->work = work;
+			   __entry->visited = visited;),
+	    TP_printk("work=%u visited=%u", __entry->work, __entry->visited)
+);
+
 /* One migrate_pages() batch completed. */
 TRACE_EVENT(kmmscand_migrate_batch,
 	    TP_PROTO(int from_nid, int to_nid, unsigned int nr_pages,
