@@ -475,29 +475,70 @@ static bool written(struct writer *w, int n, int k, long long v)
 	return false;
 }
 
+struct replay {
+	long long min, max;
+	long changes, crossed;
+};
+
+/* Replay the accepted writes, in the order the kernel applied them. */
+static void replay_tune(const char *line, void *arg)
+{
+	struct replay *r = arg;
+	long long old, new;
+	const char *p;
+
+	p = strstr(line, "knob=scan_period_m");
+	if (!p || sscanf(strstr(p, "old="), "old=%lld new=%lld", &old, &new) != 2)
+		return;
+	if (!strncmp(p, "knob=scan_period_min_ms ", 24))
+		r->min = new;
+	else
+		r->max = new;
+	r->changes++;
+	if (r->min > r->max)
+		r->crossed++;
+}
+
 /*
  * Four threads write scan_period_min_ms and scan_period_max_ms at random
- * (in range; a write that would cross the other is refused, EINVAL):
- * min <= max holds at the end, and each knob holds a value somebody
- * wrote successfully.
+ * (in range; a write that would cross the other is refused, EINVAL).
+ * The kmmscand_tune events (one per accepted write, emitted under the
+ * knobs' mutex, on the global trace clock) are replayed in order: min
+ * never went above max, and there was one per accepted write. At the end
+ * each knob holds a value somebody wrote.
  */
 TEST_F(fuzz, concurrent_writers_keep_min_le_max)
 {
+	static const char * const tune[] = { "kmmscand_tune", NULL };
+	static const char * const match[] = { "kmmscand_tune:", NULL };
+	struct replay r = { .min = 100, .max = 2100 };
 	static struct writer w[4];
 	pthread_t tid[4];
 	long long pmin, pmax;
+	long accepted = 0;
 	int i;
 
 	ASSERT_EQ(0, kmmscand_set("scan_period_max_ms", "2100"));
 	ASSERT_EQ(0, kmmscand_set("scan_period_min_ms", "100"));
+	ASSERT_EQ(0, trace_write("trace_clock", "global"));
+	ASSERT_EQ(0, trace_start(tune, NULL));
 	for (i = 0; i < 4; i++) {
 		memset(&w[i], 0, sizeof(w[i]));
 		w[i].id = i;
 		w[i].seed = 0x9e3779b97f4a7c15ULL * (i + 1);
 		ASSERT_EQ(0, pthread_create(&tid[i], NULL, period_writer, &w[i]));
 	}
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < 4; i++) {
 		pthread_join(tid[i], NULL);
+		accepted += w[i].nr[0] + w[i].nr[1];
+	}
+	trace_stop();
+	ASSERT_GE(trace_count(match, replay_tune, &r), 0);
+	trace_write("trace_clock", "local");
+	ksft_print_msg("%ld accepted writes, %ld traced, min > max after %ld of them\n",
+		       accepted, r.changes, r.crossed);
+	EXPECT_EQ(accepted, r.changes);
+	EXPECT_EQ(0, r.crossed);
 	pmin = read_ll("scan_period_min_ms");
 	pmax = read_ll("scan_period_max_ms");
 	for (i = 0; i < 4; i++) {
