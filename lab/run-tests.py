@@ -40,7 +40,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.environ.get("BUILD", os.path.join(REPO, "build"))
 
 SPLATS = [
-    r"\bBUG: ", r"WARNING: ", r"\bOops\b", r"general protection fault",
+    r"\bBUG: ", r"kernel BUG at", r"WARNING: ", r"\bOops\b", r"general protection fault",
     r"Kernel panic", r"KASAN: ", r"UBSAN: ", r"possible circular locking",
     r"possible recursive locking", r"inconsistent lock state",
     r"suspicious RCU usage", r"rcu_sched detected stalls",
