@@ -769,7 +769,7 @@ static void forker(unsigned long long s)
 					snprintf(arg, sizeof(arg), "%llu", cs);
 					execl("/proc/self/exe", "kmmscand_churn",
 					      "--exec-child", arg, (char *)NULL);
-					_exit(4);
+					/* exec failed (no memory now): work as is */
 				}
 				_exit(child_work(cs));
 			}
