@@ -54,6 +54,37 @@ static inline bool kmmscand_expected(void)
 				 "needs a slow node1 below node0 (lab topology T2)"); \
 	} while (0)
 
+/* Read a knob (a path below KMMSCAND_DIR) without its newline. */
+static inline int kmmscand_get(const char *knob, char *buf, size_t len)
+{
+	char path[256];
+	int n;
+
+	snprintf(path, sizeof(path), KMMSCAND_DIR "/%s", knob);
+	n = read_file(path, buf, len);
+	if (n > 0 && buf[n - 1] == '\n')
+		buf[n - 1] = '\0';
+	return n;
+}
+
+/* The Memscan: level in /proc/<pid>/status, or -1. */
+static inline int memscan_status_level(pid_t pid)
+{
+	char path[64], line[256];
+	int level = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "Memscan:", 8))
+			level = atoi(line + 8);
+	fclose(f);
+	return level;
+}
+
 static inline int kmmscand_set(const char *knob, const char *val)
 {
 	char path[256];
@@ -82,34 +113,48 @@ static inline void kmmscand_restore(struct knob_save *s)
 		kmmscand_set("scan_enabled", s->scan_enabled);
 }
 
-/* CPU time (user + system) of the kernel thread named comm, or -1. */
-static inline double kthread_cpu_s(const char *comm)
+/* The pid of the (first) task named comm, or -1. */
+static inline pid_t kthread_pid(const char *comm)
 {
-	char path[300], buf[512], *p;
-	unsigned long utime, stime;
+	char path[300], buf[64];
 	struct dirent *d;
-	double cpu = -1;
+	pid_t pid = -1;
+	size_t n = strlen(comm);
 	DIR *dir = opendir("/proc");
 
 	while (dir && (d = readdir(dir))) {
 		if (d->d_name[0] < '1' || d->d_name[0] > '9')
 			continue;
-		snprintf(path, sizeof(path), "/proc/%s/stat", d->d_name);
-		if (read_file(path, buf, sizeof(buf)) <= 0)
-			continue;
-		p = strchr(buf, '(');
-		if (!p || strncmp(p + 1, comm, strlen(comm)) || p[1 + strlen(comm)] != ')')
-			continue;
-		p = strrchr(buf, ')');
-		/* fields 14 and 15 (utime, stime), counted after "pid (comm)" */
-		if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
-			   &utime, &stime) == 2)
-			cpu = (double)(utime + stime) / sysconf(_SC_CLK_TCK);
-		break;
+		snprintf(path, sizeof(path), "/proc/%s/comm", d->d_name);
+		if (read_file(path, buf, sizeof(buf)) > 0 &&
+		    !strncmp(buf, comm, n) && buf[n] == '\n') {
+			pid = atoi(d->d_name);
+			break;
+		}
 	}
 	if (dir)
 		closedir(dir);
-	return cpu;
+	return pid;
+}
+
+/* CPU time (user + system) of the kernel thread named comm, or -1. */
+static inline double kthread_cpu_s(const char *comm)
+{
+	unsigned long utime, stime;
+	pid_t pid = kthread_pid(comm);
+	char path[64], buf[512], *p;
+
+	if (pid < 0)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (read_file(path, buf, sizeof(buf)) <= 0)
+		return -1;
+	p = strrchr(buf, ')');
+	/* fields 14 and 15 (utime, stime), counted after "pid (comm)" */
+	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+			 &utime, &stime) != 2)
+		return -1;
+	return (double)(utime + stime) / sysconf(_SC_CLK_TCK);
 }
 
 /* True when at least pct percent of buf lives on the node *arg. */

@@ -976,22 +976,12 @@ static struct knob knobs[] = {
 
 static int knob_read(struct knob *k, char *buf, size_t len)
 {
-	char path[128];
-	int n;
-
-	snprintf(path, sizeof(path), KMMSCAND_DIR "/%s", k->name);
-	n = read_file(path, buf, len);
-	if (n > 0 && buf[n - 1] == '\n')
-		buf[n - 1] = '\0';
-	return n;
+	return kmmscand_get(k->name, buf, len);
 }
 
 static int knob_write(struct knob *k, const char *val)
 {
-	char path[128];
-
-	snprintf(path, sizeof(path), KMMSCAND_DIR "/%s", k->name);
-	return write_file(path, val);
+	return kmmscand_set(k->name, val);
 }
 
 static bool knob_is_period(struct knob *k)

@@ -108,18 +108,6 @@ static int list_files(struct file *f, const char *sub, int n)
 	return n;
 }
 
-static int file_read(const char *name, char *buf, size_t len)
-{
-	char path[1024];
-	int n;
-
-	snprintf(path, sizeof(path), KMMSCAND_DIR "/%s", name);
-	n = read_file(path, buf, len);
-	if (n > 0 && buf[n - 1] == '\n')
-		buf[n - 1] = '\0';
-	return n;
-}
-
 /* write(2) exactly len bytes (NULs and all) in one call: 0 or -errno. */
 static int fd_write(int fd, const char *buf, size_t len)
 {
@@ -338,7 +326,7 @@ FIXTURE_SETUP(fuzz)
 	for (i = 0; i < self->nr; i++) {
 		ASSERT_NE(NULL, self->files[i].m)
 			TH_LOG("%s: a file the fuzz model does not know", self->files[i].name);
-		ASSERT_GT(file_read(self->files[i].name, self->files[i].saved,
+		ASSERT_GT(kmmscand_get(self->files[i].name, self->files[i].saved,
 				    sizeof(self->files[i].saved)), 0);
 	}
 }
@@ -358,7 +346,7 @@ static long long read_ll(const char *name)
 {
 	char buf[32];
 
-	if (file_read(name, buf, sizeof(buf)) <= 0)
+	if (kmmscand_get(name, buf, sizeof(buf)) <= 0)
 		return LLONG_MIN;
 	return strtoll(buf, NULL, 10);
 }
@@ -392,10 +380,10 @@ TEST_F(fuzz, random_writes_match_the_model)
 				len = gen_input(f, buf, sizeof(buf));
 				pmin = read_ll("scan_period_min_ms");
 				pmax = read_ll("scan_period_max_ms");
-				ASSERT_GT(file_read(f->name, before, sizeof(before)), 0);
+				ASSERT_GT(kmmscand_get(f->name, before, sizeof(before)), 0);
 				want = model_write(f, buf, len, &v, pmin, pmax);
 				got = fd_write(fd, buf, len);
-				ASSERT_GT(file_read(f->name, after, sizeof(after)), 0);
+				ASSERT_GT(kmmscand_get(f->name, after, sizeof(after)), 0);
 				for (c = 0; c < len && c < 20; c++)
 					snprintf(shown + 3 * c, 4, "%02x ", (unsigned char)buf[c]);
 				shown[3 * c] = '\0';
@@ -612,24 +600,6 @@ TEST_F(fuzz, prctl_random_arguments)
 	EXPECT_LT(accepted, 19000);
 }
 
-/* The Memscan: line of /proc/<pid>/status, or -1. */
-static int status_level(pid_t pid)
-{
-	char path[64], line[256];
-	int level = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, "Memscan:", 8))
-			level = atoi(line + 8);
-	fclose(f);
-	return level;
-}
-
 static void *thread_set(void *arg)
 {
 	return (void *)(long)prctl(PR_SET_MEMSCAN, (long)arg, 0, 0, 0);
@@ -674,8 +644,8 @@ TEST_F(fuzz, prctl_changes_only_the_callers_mm)
 	}
 	ASSERT_EQ(1, read(p[0], &c, 1));
 	EXPECT_EQ(6, get_level());
-	EXPECT_EQ(9, status_level(pid));
-	EXPECT_EQ(6, status_level(parent));
+	EXPECT_EQ(9, memscan_status_level(pid));
+	EXPECT_EQ(6, memscan_status_level(parent));
 	ASSERT_EQ(1, write(q[1], "x", 1));
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status));

@@ -86,29 +86,6 @@ FIXTURE_TEARDOWN(hostile)
 	kmmscand_restore(&self->saved);
 }
 
-/* The scanner thread's pid, or -1. */
-static pid_t kmmscand_pid(void)
-{
-	char path[300], comm[32];
-	struct dirent *d;
-	pid_t pid = -1;
-	DIR *dir = opendir("/proc");
-
-	while (dir && (d = readdir(dir))) {
-		if (d->d_name[0] < '1' || d->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/comm", d->d_name);
-		if (read_file(path, comm, sizeof(comm)) > 0 &&
-		    !strcmp(comm, "kmmscand\n")) {
-			pid = atoi(d->d_name);
-			break;
-		}
-	}
-	if (dir)
-		closedir(dir);
-	return pid;
-}
-
 /* Set up in a child, say "ready" (or why not) on fd, then wait to die. */
 static pid_t spawn(int (*setup)(void), int *ready)
 {
@@ -292,7 +269,7 @@ TEST_F_TIMEOUT(hostile, scanner_stays_within_its_budget, 600)
 	char *hot;
 	int i, ready;
 
-	kpid = kmmscand_pid();
+	kpid = kthread_pid("kmmscand");
 	ASSERT_GT(kpid, 0) TH_LOG("no kmmscand thread");
 	/* a million; a quarter on the debug kernel (KASAN, kmemleak): 190 s */
 	nr_vmas = getenv("KMMSCAND_TEST_SLOW_KERNEL") ? 125000 : 500000;

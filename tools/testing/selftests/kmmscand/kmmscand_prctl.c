@@ -24,23 +24,6 @@ static int get_level(void)
 	return prctl(PR_GET_MEMSCAN, 0, 0, 0, 0);
 }
 
-static int status_level(pid_t pid)
-{
-	char path[64], line[256];
-	int level = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, "Memscan:", 8))
-			level = atoi(line + 8);
-	fclose(f);
-	return level;
-}
-
 FIXTURE(prctl)
 {
 	int saved;
@@ -64,7 +47,7 @@ TEST_F(prctl, default_level)
 {
 	/* The harness runs each test in a fork of a process nobody changed. */
 	EXPECT_EQ(5, get_level());
-	EXPECT_EQ(5, status_level(getpid()));
+	EXPECT_EQ(5, memscan_status_level(getpid()));
 }
 
 TEST_F(prctl, set_get_each_level)
@@ -74,7 +57,7 @@ TEST_F(prctl, set_get_each_level)
 	for (level = 0; level <= 10; level++) {
 		ASSERT_EQ(0, prctl(PR_SET_MEMSCAN, level, 0, 0, 0));
 		EXPECT_EQ(level, get_level());
-		EXPECT_EQ(level, status_level(getpid()));
+		EXPECT_EQ(level, memscan_status_level(getpid()));
 	}
 }
 

@@ -37,18 +37,6 @@ static const struct knob knobs[] = {
 
 #define NR_KNOBS (sizeof(knobs) / sizeof(knobs[0]))
 
-static int knob_read(const char *name, char *buf, size_t len)
-{
-	char path[256];
-	int n;
-
-	snprintf(path, sizeof(path), KMMSCAND_DIR "/%s", name);
-	n = read_file(path, buf, len);
-	if (n > 0 && buf[n - 1] == '\n')
-		buf[n - 1] = '\0';
-	return n;
-}
-
 FIXTURE(sysfs)
 {
 	char saved[NR_KNOBS][32];
@@ -61,7 +49,7 @@ FIXTURE_SETUP(sysfs)
 
 	KMMSCAND_REQUIRE(kmmscand_present(), "kmmscand is not built in");
 	for (i = 0; i < NR_KNOBS; i++)
-		ASSERT_GT(knob_read(knobs[i].name, self->saved[i], sizeof(self->saved[i])), 0)
+		ASSERT_GT(kmmscand_get(knobs[i].name, self->saved[i], sizeof(self->saved[i])), 0)
 			TH_LOG("cannot read %s", knobs[i].name);
 }
 
@@ -92,7 +80,7 @@ TEST_F(sysfs, valid_writes_read_back)
 	for (i = 0; i < NR_KNOBS; i++) {
 		EXPECT_EQ(0, kmmscand_set(knobs[i].name, knobs[i].valid))
 			TH_LOG("writing %s to %s", knobs[i].valid, knobs[i].name);
-		ASSERT_GT(knob_read(knobs[i].name, buf, sizeof(buf)), 0);
+		ASSERT_GT(kmmscand_get(knobs[i].name, buf, sizeof(buf)), 0);
 		EXPECT_STREQ(knobs[i].valid, buf) TH_LOG("%s", knobs[i].name);
 		EXPECT_EQ(0, kmmscand_set(knobs[i].name, knobs[i].def));
 	}
@@ -107,7 +95,7 @@ TEST_F(sysfs, bad_writes_keep_old_value)
 		for (j = 0; j < 6 && knobs[i].bad[j]; j++) {
 			EXPECT_EQ(-EINVAL, kmmscand_set(knobs[i].name, knobs[i].bad[j]))
 				TH_LOG("'%s' > %s", knobs[i].bad[j], knobs[i].name);
-			ASSERT_GT(knob_read(knobs[i].name, buf, sizeof(buf)), 0);
+			ASSERT_GT(kmmscand_get(knobs[i].name, buf, sizeof(buf)), 0);
 			EXPECT_STREQ(knobs[i].def, buf) TH_LOG("%s", knobs[i].name);
 		}
 	}
@@ -129,7 +117,7 @@ TEST_F(sysfs, overflow_is_erange)
 			;
 		EXPECT_EQ(-ERANGE, kmmscand_set(numeric[k], "99999999999999999999"))
 			TH_LOG("%s", numeric[k]);
-		ASSERT_GT(knob_read(numeric[k], buf, sizeof(buf)), 0);
+		ASSERT_GT(kmmscand_get(numeric[k], buf, sizeof(buf)), 0);
 		EXPECT_STREQ(knobs[i].def, buf);
 	}
 }
@@ -142,7 +130,7 @@ TEST_F(sysfs, period_bounds_cross_check)
 	EXPECT_EQ(-EINVAL, kmmscand_set("scan_period_min_ms", "1001"));
 	EXPECT_EQ(0, kmmscand_set("scan_period_min_ms", "1000"));
 	EXPECT_EQ(-EINVAL, kmmscand_set("scan_period_max_ms", "999"));
-	ASSERT_GT(knob_read("scan_period_max_ms", buf, sizeof(buf)), 0);
+	ASSERT_GT(kmmscand_get("scan_period_max_ms", buf, sizeof(buf)), 0);
 	EXPECT_STREQ("1000", buf);
 	EXPECT_EQ(0, kmmscand_set("scan_period_min_ms", "500"));
 	EXPECT_EQ(0, kmmscand_set("scan_period_max_ms", "5000"));
@@ -152,13 +140,13 @@ TEST_F(sysfs, sources_scan_is_scan_enabled)
 {
 	char buf[32];
 
-	ASSERT_GT(knob_read("sources/scan/available", buf, sizeof(buf)), 0);
+	ASSERT_GT(kmmscand_get("sources/scan/available", buf, sizeof(buf)), 0);
 	EXPECT_STREQ("1", buf);
 	ASSERT_EQ(0, kmmscand_set("sources/scan/enabled", "0"));
-	ASSERT_GT(knob_read("scan_enabled", buf, sizeof(buf)), 0);
+	ASSERT_GT(kmmscand_get("scan_enabled", buf, sizeof(buf)), 0);
 	EXPECT_STREQ("0", buf);
 	ASSERT_EQ(0, kmmscand_set("scan_enabled", "1"));
-	ASSERT_GT(knob_read("sources/scan/enabled", buf, sizeof(buf)), 0);
+	ASSERT_GT(kmmscand_get("sources/scan/enabled", buf, sizeof(buf)), 0);
 	EXPECT_STREQ("1", buf);
 	/* read-only */
 	EXPECT_NE(0, kmmscand_set("sources/scan/available", "0"));
@@ -170,12 +158,12 @@ TEST_F(sysfs, promote_level_read_only)
 	char buf[32];
 	long level;
 
-	ASSERT_GT(knob_read("promote_level", buf, sizeof(buf)), 0);
+	ASSERT_GT(kmmscand_get("promote_level", buf, sizeof(buf)), 0);
 	level = strtol(buf, NULL, 10);
 	EXPECT_GE(level, 2);
 	EXPECT_LE(level, 7);
 	EXPECT_NE(0, kmmscand_set("promote_level", "1"));
-	ASSERT_GT(knob_read("promote_level", buf, sizeof(buf)), 0);
+	ASSERT_GT(kmmscand_get("promote_level", buf, sizeof(buf)), 0);
 	EXPECT_EQ(level, strtol(buf, NULL, 10));
 }
 
