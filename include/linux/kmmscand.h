@@ -33,7 +33,13 @@ enum kmmscand_source {
  * @KMMSCAND_MIGRATE_SKIP_COLD: its last access fell out of the window
  * @KMMSCAND_MIGRATE_SKIP_HEADROOM: the target node lacks free memory
  * @KMMSCAND_MIGRATE_SKIP_RATELIMIT: the promotion rate limit was reached
- * @KMMSCAND_MIGRATE_FAIL_ISOLATE: it could not be taken off the LRU
+ * @KMMSCAND_MIGRATE_FAIL_ISOLATE: it could not be taken off the LRU, or
+ *	a lock needed to re-check its owners was contended
+ * @KMMSCAND_MIGRATE_SKIP_OPTOUT: an mm mapping it has memscan level 0
+ * @KMMSCAND_MIGRATE_SKIP_MEMPOLICY: a mapping's memory policy keeps it
+ *	where it is
+ * @KMMSCAND_MIGRATE_SKIP_CPUSET: no top-tier node is in a mapping mm's
+ *	cpuset
  *
  * Reported by the kmmscand_migrate tracepoint.
  */
@@ -43,6 +49,9 @@ enum kmmscand_migrate_result {
 	KMMSCAND_MIGRATE_SKIP_HEADROOM,
 	KMMSCAND_MIGRATE_SKIP_RATELIMIT,
 	KMMSCAND_MIGRATE_FAIL_ISOLATE,
+	KMMSCAND_MIGRATE_SKIP_OPTOUT,
+	KMMSCAND_MIGRATE_SKIP_MEMPOLICY,
+	KMMSCAND_MIGRATE_SKIP_CPUSET,
 };
 
 /**

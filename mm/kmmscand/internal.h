@@ -335,6 +335,34 @@ static inline bool kmmscand_scan_available(void)
 	return arch_has_hw_pte_young();
 }
 
+/**
+ * struct kmmscand_mpol - the placement rule of a memory policy, copied
+ * @mode: MPOL_* mode, MPOL_DEFAULT for no policy
+ * @flags: its internal flags (MPOL_F_*)
+ * @nodes: its nodes
+ */
+struct kmmscand_mpol {
+	unsigned short mode;
+	unsigned short flags;
+	nodemask_t nodes;
+};
+
+/**
+ * enum kmmscand_owner_verdict - may a folio be promoted, as its owners say?
+ * @KMMSCAND_OWNER_OK: yes, to one of the nodes left allowed
+ * @KMMSCAND_OWNER_BUSY: a lock needed to tell was contended
+ * @KMMSCAND_OWNER_OPTOUT: an mm mapping it has memscan level 0
+ * @KMMSCAND_OWNER_CPUSET: no candidate node is in a mapping mm's cpuset
+ * @KMMSCAND_OWNER_MEMPOLICY: a mapping's memory policy keeps it where it is
+ */
+enum kmmscand_owner_verdict {
+	KMMSCAND_OWNER_OK,
+	KMMSCAND_OWNER_BUSY,
+	KMMSCAND_OWNER_OPTOUT,
+	KMMSCAND_OWNER_CPUSET,
+	KMMSCAND_OWNER_MEMPOLICY,
+};
+
 /* core.c */
 void kmmscand_scan_wake(void);
 void kmmscand_scan_retune(void);
@@ -349,6 +377,17 @@ enum kmmscand_scan_result kmmscand_scan_mm(struct kmmscand_mm_slot *mslot,
 					   unsigned int budget,
 					   unsigned long *node_young,
 					   unsigned int *progress);
+
+/* owner.c */
+struct folio;
+struct mempolicy;
+void kmmscand_mpol_copy(struct kmmscand_mpol *dst, const struct mempolicy *pol);
+pid_t kmmscand_task_rules(struct mm_struct *mm, struct kmmscand_mpol *pol,
+			  nodemask_t *cpuset_nodes, int *task_nid);
+bool kmmscand_mpol_allows(const struct kmmscand_mpol *pol, int cur, int dst);
+enum kmmscand_owner_verdict kmmscand_owner_check(struct folio *folio,
+						 int src_nid,
+						 nodemask_t *allowed);
 
 /* policy.c */
 unsigned int kmmscand_next_scan_period(unsigned int period_ms,
@@ -366,6 +405,8 @@ int kmmscand_choose_target(const unsigned long *node_young, int nr,
 			   int pref_nid, const nodemask_t *allowed,
 			   bool (*has_headroom)(int nid, void *arg), void *arg,
 			   enum kmmscand_target_rule *rule);
+bool kmmscand_policy_allows(unsigned short mode, unsigned short flags,
+			    const nodemask_t *nodes, int cur, int dst);
 void kmmscand_ratelimit_init(struct kmmscand_ratelimit *rl, unsigned long now);
 bool kmmscand_ratelimit_take(struct kmmscand_ratelimit *rl,
 			     unsigned long nr_pages, unsigned int mbps,

@@ -283,29 +283,29 @@ static int kmmscand_nearest_toptier(int nid, const nodemask_t *toptier)
 }
 
 /*
- * Target for a record: the hint the scanner stored (its per-mm choice,
- * which already applied target_node within the mm's cpuset), else
- * target_node, else the top-tier node nearest to the page.
+ * Target for a record among @allowed, the top-tier nodes its owners allow
+ * now: the hint the scanner stored (its per-mm choice, which already
+ * applied target_node), else target_node, else the allowed node nearest
+ * to the page.
  */
-static int kmmscand_resolve_target(struct kmmscand_migrate_state *ms,
-				   u16 rec, int src_nid,
+static int kmmscand_resolve_target(const nodemask_t *allowed, u16 rec,
+				   int src_nid,
 				   enum kmmscand_target_rule *rule)
 {
 	int nid = kmmscand_rec_nid(rec);
 
-	if (nid != NUMA_NO_NODE && node_isset(nid, ms->toptier)) {
+	if (nid != NUMA_NO_NODE && node_isset(nid, *allowed)) {
 		*rule = KMMSCAND_TARGET_HINT;
 		return nid;
 	}
 	nid = READ_ONCE(kmmscand_tun.target_node);
-	if (nid >= 0 && nid < MAX_NUMNODES && node_isset(nid, ms->toptier)) {
+	if (nid >= 0 && nid < MAX_NUMNODES && node_isset(nid, *allowed)) {
 		*rule = KMMSCAND_TARGET_FORCED;
 		return nid;
 	}
 	nid = kmmscand_choose_target(NULL, 0,
-				     kmmscand_nearest_toptier(src_nid,
-							      &ms->toptier),
-				     &ms->toptier, kmmscand_node_has_headroom,
+				     kmmscand_nearest_toptier(src_nid, allowed),
+				     allowed, kmmscand_node_has_headroom,
 				     NULL, rule);
 	if (*rule == KMMSCAND_TARGET_TASK)
 		*rule = KMMSCAND_TARGET_NEAREST;
@@ -348,6 +348,21 @@ static void kmmscand_wake_kswapd(struct kmmscand_migrate_state *ms, int nid,
 	}
 }
 
+/* How kmmmigrated counts and traces each refusal of the owner check. */
+static const struct {
+	enum vm_event_item event;
+	enum kmmscand_migrate_result result;
+} kmmscand_owner_refusal[] = {
+	[KMMSCAND_OWNER_BUSY] = {
+		KMMSCAND_PROMOTE_FAIL_ISOLATE, KMMSCAND_MIGRATE_FAIL_ISOLATE },
+	[KMMSCAND_OWNER_OPTOUT] = {
+		KMMSCAND_PROMOTE_SKIP_OPTOUT, KMMSCAND_MIGRATE_SKIP_OPTOUT },
+	[KMMSCAND_OWNER_CPUSET] = {
+		KMMSCAND_PROMOTE_SKIP_CPUSET, KMMSCAND_MIGRATE_SKIP_CPUSET },
+	[KMMSCAND_OWNER_MEMPOLICY] = {
+		KMMSCAND_PROMOTE_SKIP_MEMPOLICY, KMMSCAND_MIGRATE_SKIP_MEMPOLICY },
+};
+
 /* What kmmscand_promote_one() tells the round: go on, or why it stops. */
 enum kmmscand_promote_stop {
 	KMMSCAND_PROMOTE_GO,
@@ -368,6 +383,8 @@ kmmscand_promote_one(struct kmmscand_migrate_state *ms, unsigned long pfn,
 	struct kmmscand_batch *b = &ms->batch;
 	enum kmmscand_target_rule rule;
 	enum kmmscand_promote_stop ret = KMMSCAND_PROMOTE_GO;
+	enum kmmscand_owner_verdict verdict;
+	nodemask_t allowed;
 	struct folio *folio;
 	struct page *page;
 	int src_nid, dst_nid, nr;
@@ -406,8 +423,22 @@ kmmscand_promote_one(struct kmmscand_migrate_state *ms, unsigned long pfn,
 				       KMMSCAND_MIGRATE_SKIP_COLD, freq);
 		goto put;
 	}
-	/* Never NUMA_NO_NODE: the round runs with a top tier only. */
-	dst_nid = kmmscand_resolve_target(ms, rec, src_nid, &rule);
+	/*
+	 * The record may have waited for a window: the owners' rules of
+	 * now decide, not those of the scan that found the page hot.
+	 */
+	allowed = ms->toptier;
+	verdict = kmmscand_owner_check(folio, src_nid, &allowed);
+	if (verdict != KMMSCAND_OWNER_OK) {
+		count_vm_event(kmmscand_owner_refusal[verdict].event);
+		trace_kmmscand_migrate(pfn, src_nid, NUMA_NO_NODE,
+				       KMMSCAND_TARGET_NONE,
+				       kmmscand_owner_refusal[verdict].result,
+				       freq);
+		goto put;
+	}
+	/* Never NUMA_NO_NODE: @allowed is a non-empty part of the top tier. */
+	dst_nid = kmmscand_resolve_target(&allowed, rec, src_nid, &rule);
 
 	nr = folio_nr_pages(folio);
 	if (!migrate_balanced_pgdat(NODE_DATA(dst_nid),

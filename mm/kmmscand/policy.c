@@ -10,6 +10,7 @@
 #include <linux/kernel.h>
 #include <linux/kstrtox.h>
 #include <linux/math64.h>
+#include <linux/mempolicy.h>
 #include <linux/minmax.h>
 #include <linux/nodemask.h>
 #include <linux/topology.h>
@@ -241,6 +242,55 @@ out:
 	if (rule)
 		*rule = why;
 	return best;
+}
+
+/**
+ * kmmscand_policy_allows - may a page move from @cur to @dst under a policy?
+ * @mode: the memory policy mode (MPOL_DEFAULT when there is none)
+ * @flags: its internal flags (MPOL_F_MORON matters here)
+ * @nodes: its nodes; unused for MPOL_DEFAULT and MPOL_LOCAL
+ * @cur: the node the page is on
+ * @dst: the top-tier node kmmscand would move it to
+ *
+ * What mpol_misplaced() decides for a NUMA hinting fault, with @dst as
+ * the faulting node: a page is misplaced, and may move, when its policy
+ * would not have put it where it is and would have put it on @dst.
+ *
+ *   default, local          always
+ *   preferred               @cur not preferred and @dst the preferred node
+ *   bind, preferred-many    @cur outside @nodes and @dst in @nodes; with
+ *                           MPOL_F_MORON, @dst in @nodes
+ *   (weighted) interleave   @cur outside @nodes and @dst in @nodes: a
+ *                           page interleaved onto the slow tier is where
+ *                           its policy put it
+ *
+ * Two departures from mpol_misplaced(): a policy without MPOL_F_MOF is not
+ * exempt (the opt-in to kmmscand is the mm's memscan level, not the
+ * policy's flag), and an interleaved page on another node of the set is
+ * left where it is rather than moved to its own interleave slot.
+ *
+ * Return: true if promotion from @cur to @dst keeps to the policy.
+ */
+bool kmmscand_policy_allows(unsigned short mode, unsigned short flags,
+			    const nodemask_t *nodes, int cur, int dst)
+{
+	switch (mode) {
+	case MPOL_DEFAULT:
+	case MPOL_LOCAL:
+		return true;
+	case MPOL_PREFERRED:
+		return !node_isset(cur, *nodes) && dst == first_node(*nodes);
+	case MPOL_BIND:
+	case MPOL_PREFERRED_MANY:
+		if (flags & MPOL_F_MORON)
+			return node_isset(dst, *nodes);
+		fallthrough;
+	case MPOL_INTERLEAVE:
+	case MPOL_WEIGHTED_INTERLEAVE:
+		return !node_isset(cur, *nodes) && node_isset(dst, *nodes);
+	default:
+		return false;
+	}
 }
 
 /*

@@ -34,10 +34,11 @@
  * @mslot: the slot of the mm being walked
  * @node_young: the cursor's per-node young top-tier anon counts
  * @toptier: top-tier memory nodes, snapshot taken at the visit's start
- * @owner_nodes: nodes allowed by the task mempolicy of the mm's owner
+ * @owner_pol: the task mempolicy of the mm's owner
+ * @vma_pol: the policy that applies in the current VMA: its own, else
+ *	@owner_pol
  * @owner_pid: tgid of the mm's owner, 0 if none
  * @target_nid: promotion target of the mm for this visit, or NUMA_NO_NODE
- * @record_ok: the current VMA's placement rules allow @target_nid
  * @recheck: this batch re-checks a range the pass cleared recently
  * @quick: ... and did so within twice recheck_ms: a young page there was
  *	re-accessed quickly (a late re-check is an ordinary observation)
@@ -68,10 +69,10 @@ struct kmmscand_walk {
 	struct kmmscand_mm_slot *mslot;
 	unsigned long *node_young;
 	nodemask_t toptier;
-	nodemask_t owner_nodes;
+	struct kmmscand_mpol owner_pol;
+	struct kmmscand_mpol vma_pol;
 	pid_t owner_pid;
 	int target_nid;
-	bool record_ok;
 	bool recheck;
 	bool quick;
 	struct folio *last_folio;
@@ -268,7 +269,9 @@ static void kmmscand_harvest(struct kmmscand_walk *priv,
 	if (folio == priv->last_folio)
 		return;
 	priv->last_folio = folio;
-	if (!priv->record_ok) {
+	/* The rule kmmmigrated applies again when the page's turn comes. */
+	if (priv->target_nid == NUMA_NO_NODE ||
+	    !kmmscand_mpol_allows(&priv->vma_pol, nid, priv->target_nid)) {
 		priv->nr_skip_policy++;
 		return;
 	}
@@ -410,33 +413,20 @@ static int kmmscand_forced_target(const nodemask_t *allowed)
 	return nid;
 }
 
-/* Does the placement policy of @vma allow promotion to @nid? */
-static bool kmmscand_vma_allows(struct vm_area_struct *vma,
-				struct kmmscand_walk *priv)
+/* Take the placement rule that applies in @vma: its own, else the owner's. */
+static void kmmscand_vma_rule(struct vm_area_struct *vma,
+			      struct kmmscand_walk *priv)
 {
 	struct mempolicy *pol;
 	pgoff_t ilx;
-	bool ok;
-
-	if (priv->target_nid == NUMA_NO_NODE)
-		return false;
 
 	pol = __get_vma_policy(vma, vma->vm_start, &ilx);
-	if (!pol)
-		return node_isset(priv->target_nid, priv->owner_nodes);
-
-	switch (pol->mode) {
-	case MPOL_DEFAULT:
-	case MPOL_LOCAL:
-		ok = true;
-		break;
-	default:
-		/* bind, preferred(-many), (weighted) interleave */
-		ok = node_isset(priv->target_nid, pol->nodes);
-		break;
+	if (!pol) {
+		priv->vma_pol = priv->owner_pol;
+		return;
 	}
+	kmmscand_mpol_copy(&priv->vma_pol, pol);
 	mpol_cond_put(pol);
-	return ok;
 }
 
 static bool kmmscand_vma_skip(struct vm_area_struct *vma)
@@ -465,7 +455,7 @@ static int kmmscand_test_walk(unsigned long start, unsigned long end,
 		priv->work++;
 		return 1;
 	}
-	priv->record_ok = kmmscand_vma_allows(vma, priv);
+	kmmscand_vma_rule(vma, priv);
 	/* A VMA walked over several batches or passes counts once. */
 	if (start == vma->vm_start && !priv->recheck)
 		priv->nr_vma++;
@@ -478,38 +468,6 @@ static const struct mm_walk_ops kmmscand_walk_ops = {
 	.test_walk	= kmmscand_test_walk,
 	.walk_lock	= PGWALK_RDLOCK,
 };
-
-/*
- * Placement rules of the mm's owner: its cpuset's memory nodes (out:
- * @cpuset_nodes), its task mempolicy (out: priv->owner_nodes, for VMAs
- * without a policy of their own) and the node it runs on.
- * Return: the owner's node, or NUMA_NO_NODE.
- */
-static int kmmscand_owner_rules(struct mm_struct *mm,
-				struct kmmscand_walk *priv,
-				nodemask_t *cpuset_nodes)
-{
-	int task_nid = NUMA_NO_NODE;
-#ifdef CONFIG_MEMCG
-	struct task_struct *owner;
-	struct mempolicy *pol;
-
-	rcu_read_lock();
-	owner = rcu_dereference(mm->owner);
-	if (owner) {
-		priv->owner_pid = task_tgid_nr(owner);
-		task_nid = cpu_to_node(task_cpu(owner));
-		*cpuset_nodes = cpuset_mems_allowed(owner);
-		task_lock(owner);
-		pol = owner->mempolicy;
-		if (pol && pol->mode != MPOL_DEFAULT && pol->mode != MPOL_LOCAL)
-			priv->owner_nodes = pol->nodes;
-		task_unlock(owner);
-	}
-	rcu_read_unlock();
-#endif
-	return task_nid;
-}
 
 static void kmmscand_count_recheck(struct kmmscand_walk *priv)
 {
@@ -918,10 +876,9 @@ enum kmmscand_scan_result kmmscand_scan_mm(struct kmmscand_mm_slot *mslot,
 	struct kmmscand_walk priv = {
 		.mslot = mslot,
 		.node_young = node_young,
-		.owner_nodes = NODE_MASK_ALL,
 	};
 	enum kmmscand_scan_result result;
-	nodemask_t allowed = NODE_MASK_ALL;
+	nodemask_t allowed;
 	unsigned long batch_start;
 	bool locked = true;
 	unsigned int level;
@@ -943,7 +900,8 @@ enum kmmscand_scan_result kmmscand_scan_mm(struct kmmscand_mm_slot *mslot,
 	}
 
 	/* Policy inputs, outside mmap_lock: they only need to be recent. */
-	task_nid = kmmscand_owner_rules(mm, &priv, &allowed);
+	priv.owner_pid = kmmscand_task_rules(mm, &priv.owner_pol, &allowed,
+					     &task_nid);
 	/* Keep the last owner: at exit the mm usually has none left. */
 	if (priv.owner_pid)
 		mslot->pid = priv.owner_pid;

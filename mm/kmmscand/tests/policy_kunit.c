@@ -172,6 +172,44 @@ static void kmmscand_target_single_node(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, rule, KMMSCAND_TARGET_NONE);
 }
 
+/* Node 0 top tier, node 1 slow tier: moving a page from 1 to 0. */
+static void kmmscand_policy_modes(struct kunit *test)
+{
+	nodemask_t slow = NODE_MASK_NONE, both = NODE_MASK_NONE;
+	nodemask_t top = NODE_MASK_NONE;
+
+	node_set(1, slow);
+	node_set(0, top);
+	node_set(0, both);
+	node_set(1, both);
+#define ALLOWS(mode, flags, nodes) \
+	kmmscand_policy_allows(mode, flags, &(nodes), 1, 0)
+	/* no policy, local: anywhere */
+	KUNIT_EXPECT_TRUE(test, ALLOWS(MPOL_DEFAULT, 0, slow));
+	KUNIT_EXPECT_TRUE(test, ALLOWS(MPOL_LOCAL, 0, slow));
+	/* bound to the slow node, or to both: it is where it may be */
+	KUNIT_EXPECT_FALSE(test, ALLOWS(MPOL_BIND, 0, slow));
+	KUNIT_EXPECT_FALSE(test, ALLOWS(MPOL_BIND, 0, both));
+	KUNIT_EXPECT_TRUE(test, ALLOWS(MPOL_BIND, 0, top));
+	/* MPOL_F_MORON: placement among the nodes follows the accesses */
+	KUNIT_EXPECT_TRUE(test, ALLOWS(MPOL_BIND, MPOL_F_MORON, both));
+	KUNIT_EXPECT_FALSE(test, ALLOWS(MPOL_BIND, MPOL_F_MORON, slow));
+	KUNIT_EXPECT_FALSE(test, ALLOWS(MPOL_PREFERRED_MANY, 0, both));
+	KUNIT_EXPECT_TRUE(test, ALLOWS(MPOL_PREFERRED_MANY, 0, top));
+	/* an interleaved page on a node of its set stays */
+	KUNIT_EXPECT_FALSE(test, ALLOWS(MPOL_INTERLEAVE, 0, both));
+	KUNIT_EXPECT_FALSE(test, ALLOWS(MPOL_WEIGHTED_INTERLEAVE, 0, both));
+	KUNIT_EXPECT_TRUE(test, ALLOWS(MPOL_INTERLEAVE, 0, top));
+	/* preferred: only to the preferred node, only from elsewhere */
+	KUNIT_EXPECT_TRUE(test, ALLOWS(MPOL_PREFERRED, 0, top));
+	KUNIT_EXPECT_FALSE(test, ALLOWS(MPOL_PREFERRED, 0, slow));
+	KUNIT_EXPECT_FALSE(test, kmmscand_policy_allows(MPOL_PREFERRED, 0,
+							&top, 1, 2));
+	/* a mode this code does not know keeps the page where it is */
+	KUNIT_EXPECT_FALSE(test, ALLOWS(MPOL_MAX, 0, top));
+#undef ALLOWS
+}
+
 /* Pages per second at @mbps, as the limiter computes it. */
 #define RATE(mbps)	((unsigned long)(mbps) << (20 - PAGE_SHIFT))
 
@@ -381,6 +419,7 @@ static struct kunit_case kmmscand_policy_cases[] = {
 	KUNIT_CASE(kmmscand_target_task_node),
 	KUNIT_CASE(kmmscand_target_headroom_fallback),
 	KUNIT_CASE(kmmscand_target_single_node),
+	KUNIT_CASE(kmmscand_policy_modes),
 	KUNIT_CASE(kmmscand_ratelimit_burst),
 	KUNIT_CASE(kmmscand_ratelimit_refill),
 	KUNIT_CASE(kmmscand_ratelimit_odd),

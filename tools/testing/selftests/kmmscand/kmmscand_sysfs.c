@@ -256,7 +256,8 @@ TEST(vmstat_names)
 		"kmmscand_promote_fail_isolate", "kmmscand_promote_fail_migrate",
 		"kmmscand_promote_fail_thp",
 		"kmmscand_promote_skip_headroom", "kmmscand_promote_skip_ratelimit",
-		"kmmscand_promote_skip_cold",
+		"kmmscand_promote_skip_cold", "kmmscand_promote_skip_optout",
+		"kmmscand_promote_skip_mempolicy", "kmmscand_promote_skip_cpuset",
 	};
 	static const char * const gone[] = {
 		/* sources that do not exist yet have no counters */
