@@ -279,4 +279,210 @@ TEST_F(promote, scan_enabled_input)
 	EXPECT_STREQ("1\n", buf);
 }
 
+#define PAGE_IDLE	"/sys/kernel/mm/page_idle/bitmap"
+#define IDLE_SIZE	(16UL << 20)
+#define IDLE_PAGES	(IDLE_SIZE / PAGE_SZ)
+
+/* The pfns of buf's pages into pfns[]; 0, or -1 if one is not present. */
+static int buf_pfns(char *buf, size_t pages, uint64_t *pfns)
+{
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+	size_t i;
+
+	if (fd < 0)
+		return -1;
+	for (i = 0; i < pages; i++) {
+		uint64_t e;
+		off_t off = ((uintptr_t)buf / PAGE_SZ + i) * sizeof(e);
+
+		if (pread(fd, &e, sizeof(e), off) != sizeof(e) ||
+		    !(e & (1ULL << 63)) || !(e & ((1ULL << 55) - 1))) {
+			close(fd);
+			return -1;
+		}
+		pfns[i] = e & ((1ULL << 55) - 1);
+	}
+	close(fd);
+	return 0;
+}
+
+#define NO_PFN	UINT64_MAX
+
+/*
+ * Mark every pfn idle (fd: the bitmap). The bitmap cannot be read or
+ * written in the last, partial word below max_pfn (page_idle reports 0
+ * bytes there): such pfns become NO_PFN. Return: the pfns left, or -1.
+ */
+static long set_idle(int fd, uint64_t *pfns, size_t n)
+{
+	long usable = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		uint64_t word = 1ULL << (pfns[i] % 64);
+		ssize_t ret;
+
+		/* Writing a 1 bit marks the page idle, 0 bits do nothing. */
+		ret = pwrite(fd, &word, sizeof(word), pfns[i] / 64 * 8);
+		if (ret == 0) {
+			pfns[i] = NO_PFN;
+			continue;
+		}
+		if (ret != sizeof(word)) {
+			ksft_print_msg("marking pfn %#llx idle: %zd (%s)\n",
+				       (unsigned long long)pfns[i], ret,
+				       strerror(errno));
+			return -1;
+		}
+		usable++;
+	}
+	return usable;
+}
+
+/*
+ * How many of the pfns idle page tracking reports idle, or -1; pages of
+ * @buf that moved since (compaction) are dropped from @pfns and @usable.
+ */
+static long count_idle(int fd, char *buf, uint64_t *pfns, size_t n,
+		       long *usable)
+{
+	uint64_t *now = calloc(n, sizeof(*now));
+	long idle = 0;
+	size_t i;
+
+	if (!now || buf_pfns(buf, n, now)) {
+		free(now);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (pfns[i] != NO_PFN && now[i] != pfns[i]) {
+			pfns[i] = NO_PFN;
+			(*usable)--;
+		}
+	}
+	free(now);
+	for (i = 0; i < n; i++) {
+		uint64_t word;
+		ssize_t ret;
+
+		if (pfns[i] == NO_PFN)
+			continue;
+		ret = pread(fd, &word, sizeof(word), pfns[i] / 64 * 8);
+		if (ret != sizeof(word)) {
+			ksft_print_msg("reading pfn %#llx: %zd (%s)\n",
+				       (unsigned long long)pfns[i], ret,
+				       strerror(errno));
+			return -1;
+		}
+		idle += !!(word & (1ULL << (pfns[i] % 64)));
+	}
+	return idle;
+}
+
+/*
+ * Drop from @pfns those not idle right after marking them: page_idle only
+ * marks folios on an LRU list, and a page just faulted in may still sit
+ * in a per-CPU batch. Return: the pfns left, or -1.
+ */
+static long keep_idle(int fd, uint64_t *pfns, size_t n)
+{
+	long usable = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		uint64_t word;
+
+		if (pfns[i] == NO_PFN)
+			continue;
+		if (pread(fd, &word, sizeof(word), pfns[i] / 64 * 8) !=
+		    sizeof(word))
+			return -1;
+		if (word & (1ULL << (pfns[i] % 64)))
+			usable++;
+		else
+			pfns[i] = NO_PFN;
+	}
+	return usable;
+}
+
+/*
+ * page_idle clears Accessed bits without flushing the TLB, so an access
+ * through a cached translation would not set the bit again: mprotect()
+ * flushes the buffer's translations.
+ */
+static int flush_tlb(char *buf, size_t len)
+{
+	if (mprotect(buf, len, PROT_READ))
+		return -1;
+	return mprotect(buf, len, PROT_READ | PROT_WRITE);
+}
+
+/*
+ * f) reclaim and idle page tracking still see the accesses kmmscand
+ * consumed: two buffers on node1 (kmmmigrated held, so they stay) are
+ * marked idle, one is touched, and kmmscand scans both, clearing the
+ * Accessed bits of the touched one. page_idle must still report the
+ * touched pages not idle (kmmscand moved the access into PG_young and
+ * cleared PG_idle, as page_idle itself does) and the others idle.
+ */
+TEST_F_TIMEOUT(promote, page_idle_sees_scanned_access, 90)
+{
+	uint64_t *hot_pfns, *cold_pfns;
+	long long young;
+	long hot_idle, cold_idle, hot_usable, cold_usable;
+	double start;
+	char *hot, *cold;
+	int fd;
+
+	fd = open(PAGE_IDLE, O_RDWR);
+	if (fd < 0)
+		SKIP(return, "no idle page tracking: %s", strerror(errno));
+	ASSERT_EQ(0, kmmscand_set("migrate_enabled", "0"));
+	hot = alloc_pattern_on_node(IDLE_SIZE, 1, false, 0x1d1e);
+	cold = alloc_pattern_on_node(IDLE_SIZE, 1, false, 0xc01d);
+	ASSERT_NE(NULL, hot);
+	ASSERT_NE(NULL, cold);
+	hot_pfns = calloc(IDLE_PAGES, sizeof(*hot_pfns));
+	cold_pfns = calloc(IDLE_PAGES, sizeof(*cold_pfns));
+	ASSERT_NE(NULL, hot_pfns);
+	ASSERT_NE(NULL, cold_pfns);
+	ASSERT_EQ(0, buf_pfns(hot, IDLE_PAGES, hot_pfns));
+	ASSERT_EQ(0, buf_pfns(cold, IDLE_PAGES, cold_pfns));
+	ASSERT_LE(0, set_idle(fd, hot_pfns, IDLE_PAGES));
+	ASSERT_LE(0, set_idle(fd, cold_pfns, IDLE_PAGES));
+	hot_usable = keep_idle(fd, hot_pfns, IDLE_PAGES);
+	cold_usable = keep_idle(fd, cold_pfns, IDLE_PAGES);
+	ASSERT_EQ(0, flush_tlb(hot, IDLE_SIZE));
+	ASSERT_EQ(0, flush_tlb(cold, IDLE_SIZE));
+	ASSERT_GE(hot_usable, (long)IDLE_PAGES * 9 / 10);
+	ASSERT_GE(cold_usable, (long)IDLE_PAGES * 9 / 10);
+
+	/* One access to each hot page, then kmmscand's scan of it. */
+	young = vmstat("kmmscand_young_slowtier");
+	touch_sweep(hot, IDLE_SIZE, true);
+	start = now_s();
+	while (vmstat("kmmscand_young_slowtier") - young < (long long)IDLE_PAGES &&
+	       now_s() - start < 60.0)
+		usleep(100000);
+	young = vmstat("kmmscand_young_slowtier") - young;
+	/* A pass more: whatever kmmscand clears of the hot pages, it has. */
+	sleep(3);
+	hot_idle = count_idle(fd, hot, hot_pfns, IDLE_PAGES, &hot_usable);
+	cold_idle = count_idle(fd, cold, cold_pfns, IDLE_PAGES, &cold_usable);
+	ksft_print_msg("kmmscand found %lld young slow-tier pages; idle: %ld of %ld touched, %ld of %ld untouched\n",
+		       young, hot_idle, hot_usable, cold_idle, cold_usable);
+	/* Not vacuous: kmmscand did consume the accesses of the hot pages. */
+	EXPECT_GE(young, (long long)IDLE_PAGES);
+	EXPECT_EQ(0, hot_idle);
+	EXPECT_EQ(cold_usable, cold_idle);
+	EXPECT_GE(hot_usable, (long)IDLE_PAGES * 9 / 10);
+	EXPECT_GE(cold_usable, (long)IDLE_PAGES * 9 / 10);
+	EXPECT_EQ(0.0, pct_on_node(hot, IDLE_SIZE, 0));
+	close(fd);
+	free(hot_pfns);
+	free(cold_pfns);
+	munmap(hot, IDLE_SIZE);
+	munmap(cold, IDLE_SIZE);
+}
+
 TEST_HARNESS_MAIN
