@@ -305,7 +305,9 @@ def main():
         if args.only:
             extra += " lab.tests=" + (",".join(lists[topo]) or "none")
         if topo != "T2":
-            extra += " kunit.enable=0"
+            # T3 also proves the boot parameter: kmmscand_boot_t3 checks
+            # that nothing was scanned before it turned scanning on.
+            extra += " kunit.enable=0 kmmscand=off"
         if args.debug:
             # Tests that measure a peer scale their workload down under
             # KASAN and lockdep (see tools/testing/selftests/kmmscand).

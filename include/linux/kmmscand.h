@@ -15,6 +15,18 @@ struct seq_file;
 struct zone;
 
 /**
+ * enum kmmscand_peer - the promoters kmmscand yields to
+ * @KMMSCAND_PEER_NONE: none is on: kmmscand is in charge if enabled
+ * @KMMSCAND_PEER_NUMAB: NUMA balancing (kernel.numa_balancing, any mode)
+ * @KMMSCAND_PEER_DAMON: a DAMON scheme with action migrate_hot
+ */
+enum kmmscand_peer {
+	KMMSCAND_PEER_NONE,
+	KMMSCAND_PEER_NUMAB,
+	KMMSCAND_PEER_DAMON,
+};
+
+/**
  * enum kmmscand_source - where an access report comes from
  * @KMMSCAND_SRC_SCAN: the kmmscand page-table scanner (Accessed bits)
  * @KMMSCAND_NR_SOURCES: number of sources
@@ -123,6 +135,7 @@ void kmmscand_proc_status(struct seq_file *m, struct mm_struct *mm);
 unsigned long kmmscand_promo_room(struct zone *zone);
 void kmmscand_folio_migrated(struct folio *src, struct folio *dst,
 			     int reason);
+void kmmscand_peer_active(enum kmmscand_peer peer, unsigned long interval);
 
 /**
  * kmmscand_fork - register a newly duplicated mm
@@ -200,6 +213,11 @@ static inline unsigned long kmmscand_promo_room(struct zone *zone)
 
 static inline void kmmscand_folio_migrated(struct folio *src,
 					   struct folio *dst, int reason)
+{
+}
+
+static inline void kmmscand_peer_active(enum kmmscand_peer peer,
+					unsigned long interval)
 {
 }
 #endif /* CONFIG_KMMSCAND */

@@ -81,7 +81,7 @@
  */
 
 struct kmmscand_tunables kmmscand_tun __read_mostly = {
-	.scan_enabled = true,
+	.scan_enabled = IS_ENABLED(CONFIG_KMMSCAND_DEFAULT_ON),
 	.migrate_enabled = true,
 	.scan_sleep_ms = KMMSCAND_SCAN_SLEEP_MS_DEF,
 	.mms_to_scan = KMMSCAND_MMS_TO_SCAN_DEF,
@@ -524,6 +524,7 @@ static void kmmscand_do_scan(void)
 static bool kmmscand_should_run(void)
 {
 	return READ_ONCE(kmmscand_tun.scan_enabled) &&
+	       kmmscand_peer_in_charge() == KMMSCAND_PEER_NONE &&
 	       !list_empty(&kmmscand_scan.mm_head) &&
 	       kmmscand_has_lowertier(NULL);
 }
@@ -538,13 +539,15 @@ static int kmmscand(void *none)
 	while (!kthread_should_stop()) {
 		if (!kmmscand_should_run()) {
 			/*
-			 * Memory tiers have no change notification: poll
-			 * for a lower tier appearing.
+			 * Memory tiers have no change notification, nor do
+			 * the other promoters: poll for a lower tier
+			 * appearing, and every second for a peer stopping.
 			 */
 			wait_event_freezable_timeout(kmmscand_wait,
 						     kthread_should_stop() ||
 						     kmmscand_should_run(),
-						     KMMSCAND_IDLE_RECHECK);
+						     kmmscand_peer_in_charge() ?
+						     HZ : KMMSCAND_IDLE_RECHECK);
 			continue;
 		}
 		kmmscand_hotness_sync_tiers();

@@ -389,6 +389,9 @@ enum kmmscand_owner_verdict kmmscand_owner_check(struct folio *folio,
 						 int src_nid,
 						 nodemask_t *allowed);
 
+/* peer.c */
+enum kmmscand_peer kmmscand_peer_in_charge(void);
+
 /* policy.c */
 unsigned int kmmscand_next_scan_period(unsigned int period_ms,
 				       unsigned long found_prev,

@@ -707,7 +707,9 @@ static int kmmscand_migrated(void *none)
 					     timeout);
 		WRITE_ONCE(kmmscand_migrate_pending, false);
 		timeout = KMMSCAND_MIGRATE_IDLE;
-		if (!READ_ONCE(kmmscand_tun.migrate_enabled))
+		/* Another promoter is on: it moves the pages, not us. */
+		if (!READ_ONCE(kmmscand_tun.migrate_enabled) ||
+		    kmmscand_peer_in_charge() != KMMSCAND_PEER_NONE)
 			continue;
 		if (!kmmscand_migrate_round(ms))
 			timeout = KMMSCAND_MIGRATE_RETRY;

@@ -250,6 +250,30 @@ static ssize_t promote_level_show(struct kobject *kobj,
 
 static struct kobj_attribute promote_level_attr = __ATTR_RO(promote_level);
 
+/*
+ * Read only: the mechanism promoting lower-tier pages now. Another
+ * promoter that is on wins (kmmscand yields to it), else kmmscand when
+ * both its scanner and kmmmigrated are enabled, else none.
+ */
+static ssize_t promoter_show(struct kobject *kobj,
+			     struct kobj_attribute *attr, char *buf)
+{
+	static const char * const peers[] = {
+		[KMMSCAND_PEER_NUMAB] = "numa_balancing",
+		[KMMSCAND_PEER_DAMON] = "damon",
+	};
+	enum kmmscand_peer peer = kmmscand_peer_in_charge();
+
+	if (peer != KMMSCAND_PEER_NONE)
+		return sysfs_emit(buf, "%s\n", peers[peer]);
+	if (READ_ONCE(kmmscand_tun.scan_enabled) &&
+	    READ_ONCE(kmmscand_tun.migrate_enabled))
+		return sysfs_emit(buf, "kmmscand\n");
+	return sysfs_emit(buf, "none\n");
+}
+
+static struct kobj_attribute promoter_attr = __ATTR_RO(promoter);
+
 static ssize_t target_node_show(struct kobject *kobj,
 				struct kobj_attribute *attr, char *buf)
 {
@@ -300,6 +324,7 @@ static struct attribute *kmmscand_attrs[] = {
 	&promote_rate_limit_mbps_attr.attr.attr,
 	&recheck_ms_attr.attr.attr,
 	&promote_level_attr.attr,
+	&promoter_attr.attr,
 	&target_node_attr.attr,
 	NULL,
 };
