@@ -48,6 +48,7 @@ static const struct model models[] = {
 	{ "recheck_ms", K_UINT, 10, 10000 },
 	{ "target_node", K_INT, -1, 1023 },
 	{ "promote_level", K_RO },
+	{ "promoter", K_RO },
 	{ "sources/*/enabled", K_BOOL },
 	{ "sources/*/available", K_RO },
 };

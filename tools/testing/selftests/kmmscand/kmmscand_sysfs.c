@@ -40,7 +40,7 @@ static const struct knob knobs[] = {
 FIXTURE(sysfs)
 {
 	char saved[NR_KNOBS][32];
-	char numab[16];
+	struct knob_save ks;
 };
 
 FIXTURE_SETUP(sysfs)
@@ -51,6 +51,8 @@ FIXTURE_SETUP(sysfs)
 	for (i = 0; i < NR_KNOBS; i++)
 		ASSERT_GT(kmmscand_get(knobs[i].name, self->saved[i], sizeof(self->saved[i])), 0)
 			TH_LOG("cannot read %s", knobs[i].name);
+	/* NUMA balancing, on at boot, would keep the scanner idle */
+	ASSERT_EQ(0, kmmscand_setup(&self->ks));
 }
 
 FIXTURE_TEARDOWN(sysfs)
@@ -61,6 +63,7 @@ FIXTURE_TEARDOWN(sysfs)
 	for (i = NR_KNOBS - 1; i >= 0; i--)
 		if (self->saved[i][0])
 			kmmscand_set(knobs[i].name, self->saved[i]);
+	kmmscand_restore(&self->ks);
 }
 
 TEST_F(sysfs, defaults)
