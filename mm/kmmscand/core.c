@@ -328,6 +328,8 @@ void __kmmscand_enter(struct mm_struct *mm)
 	mslot->target_nid = NUMA_NO_NODE;
 	mslot->target_rule = KMMSCAND_TARGET_NONE;
 	mslot->initial = true;
+	/* No sweep yet: the first one's window reaches back to its start. */
+	mslot->sweep_start = mslot->next_scan;
 	/*
 	 * At fork the child's pid is not allocated yet, while its task,
 	 * the mm's owner, still carries the parent's: report none.

@@ -90,6 +90,25 @@ u8 kmmscand_tick(unsigned long now, unsigned int window_ms)
 }
 
 /**
+ * kmmscand_window_ticks - the window of an observation, in ticks
+ * @span: jiffies the window must reach back at least (0: none)
+ * @window_ms: hot_window_ms
+ *
+ * Return: KMMSCAND_WINDOW_TICKS, or more to cover @span and the tick in
+ * which it started, at most KMMSCAND_WINDOW_MAX_TICKS.
+ */
+unsigned int kmmscand_window_ticks(unsigned long span, unsigned int window_ms)
+{
+	unsigned long len = msecs_to_jiffies(window_ms) / KMMSCAND_WINDOW_TICKS;
+	unsigned long ticks = span / max(len, 1UL);
+
+	if (ticks >= KMMSCAND_WINDOW_MAX_TICKS)
+		return KMMSCAND_WINDOW_MAX_TICKS;
+	return clamp_t(unsigned long, ticks + 2, KMMSCAND_WINDOW_TICKS,
+		       KMMSCAND_WINDOW_MAX_TICKS);
+}
+
+/**
  * kmmscand_rec_encode - build a record
  * @tick: last-access tick
  * @freq: frequency, saturated at KMMSCAND_REC_FREQ_MAX
@@ -112,15 +131,17 @@ u16 kmmscand_rec_encode(u8 tick, unsigned int freq, bool ready, int nid)
 	       hint << KMMSCAND_REC_NID_SHIFT;
 }
 
-static bool kmmscand_rec_within(u16 rec, u8 tick)
+static bool kmmscand_rec_within(u16 rec, u8 tick, unsigned int window)
 {
-	return (u8)(tick - kmmscand_rec_tick(rec)) < KMMSCAND_WINDOW_TICKS;
+	return (u8)(tick - kmmscand_rec_tick(rec)) < window;
 }
 
 /**
  * kmmscand_rec_update - account one access in a record
  * @old: the record before the access
  * @tick: tick of the access
+ * @window: the window in ticks, KMMSCAND_WINDOW_TICKS or stretched by
+ *	kmmscand_window_ticks()
  * @threshold: hot_threshold
  * @nid: target hint of the source, or NUMA_NO_NODE to keep the old hint
  * @quick: the access was seen young again a re-check interval after the
@@ -135,12 +156,12 @@ static bool kmmscand_rec_within(u16 rec, u8 tick)
  *
  * Return: the new record.
  */
-u16 kmmscand_rec_update(u16 old, u8 tick, unsigned int threshold, int nid,
-			bool quick)
+u16 kmmscand_rec_update(u16 old, u8 tick, unsigned int window,
+			unsigned int threshold, int nid, bool quick)
 {
 	unsigned int freq = kmmscand_rec_freq(old);
 	bool ready = kmmscand_rec_ready(old);
-	bool within = kmmscand_rec_within(old, tick);
+	bool within = kmmscand_rec_within(old, tick, window);
 	u16 new;
 
 	if (!freq || !within)
@@ -169,6 +190,23 @@ u16 kmmscand_rec_update(u16 old, u8 tick, unsigned int threshold, int nid,
 u16 kmmscand_rec_demote(u8 tick)
 {
 	return tick | KMMSCAND_REC_HINT_DEMOTED << KMMSCAND_REC_NID_SHIFT;
+}
+
+/**
+ * kmmscand_rec_age - forget a record that is too old to compare
+ * @rec: the record
+ * @tick: current tick
+ *
+ * Return: zero (never accessed, not ready, no hint, no demoted mark) if
+ * the last access of @rec is KMMSCAND_AGE_TICKS or more before @tick,
+ * else @rec. Applied to every record once per KMMSCAND_AGE_PERIOD_TICKS,
+ * it keeps every record younger than the 256 ticks the tick can tell.
+ */
+u16 kmmscand_rec_age(u16 rec, u8 tick)
+{
+	if (rec && (u8)(tick - kmmscand_rec_tick(rec)) >= KMMSCAND_AGE_TICKS)
+		return 0;
+	return rec;
 }
 
 /**
@@ -205,7 +243,8 @@ u16 kmmscand_rec_miss(u16 old)
  */
 bool kmmscand_rec_fresh(u16 rec, u8 tick)
 {
-	return kmmscand_rec_freq(rec) && kmmscand_rec_within(rec, tick);
+	return kmmscand_rec_freq(rec) &&
+	       kmmscand_rec_within(rec, tick, KMMSCAND_WINDOW_TICKS);
 }
 
 /*
@@ -284,6 +323,9 @@ void kmmscand_hotness_ready_arrivals(unsigned long *arrivals)
  * @nid: the top-tier node the source suggests, or NUMA_NO_NODE
  * @src: the reporting source
  * @now: jiffies of the access
+ * @span: jiffies since the previous access the source could have seen, if
+ *	that is more than hot_window_ms (the scanner: since the start of
+ *	the mm's previous sweep), else 0; see kmmscand_window_ticks()
  * @first: the source knows this is the first access it sees to the folio
  *	now at @pfn: what the record holds belongs to a previous owner of
  *	the pfn, and the frequency restarts from this access
@@ -297,11 +339,12 @@ void kmmscand_hotness_ready_arrivals(unsigned long *arrivals)
  */
 void __kmmscand_record_access(unsigned long pfn, int nid,
 			      enum kmmscand_source src, unsigned long now,
-			      bool first, bool quick)
+			      unsigned long span, bool first, bool quick)
 {
 	unsigned long secnr = pfn_to_section_nr(pfn);
+	unsigned int window_ms = READ_ONCE(kmmscand_tun.hot_window_ms);
+	unsigned int threshold, window;
 	struct kmmscand_section *sec;
-	unsigned int threshold;
 	u16 *rec, old, new;
 	bool became_ready;
 	u8 tick;
@@ -309,7 +352,8 @@ void __kmmscand_record_access(unsigned long pfn, int nid,
 	if (WARN_ON_ONCE((unsigned int)src >= KMMSCAND_NR_SOURCES))
 		return;
 
-	tick = kmmscand_tick(now, READ_ONCE(kmmscand_tun.hot_window_ms));
+	tick = kmmscand_tick(now, window_ms);
+	window = kmmscand_window_ticks(span, window_ms);
 	threshold = READ_ONCE(kmmscand_tun.hot_threshold);
 
 	rcu_read_lock();
@@ -332,7 +376,7 @@ void __kmmscand_record_access(unsigned long pfn, int nid,
 				  !kmmscand_rec_freq(old);
 
 		new = kmmscand_rec_update(first && !fresh_mark ? 0 : old, tick,
-					  threshold, nid, quick);
+					  window, threshold, nid, quick);
 	} while (!try_cmpxchg(rec, &old, new));
 
 	trace_kmmscand_record(pfn, src, kmmscand_rec_freq(new),
@@ -372,7 +416,7 @@ void __kmmscand_record_access(unsigned long pfn, int nid,
 void kmmscand_record_access(unsigned long pfn, int nid,
 			    enum kmmscand_source src, unsigned long now)
 {
-	__kmmscand_record_access(pfn, nid, src, now, false, false);
+	__kmmscand_record_access(pfn, nid, src, now, 0, false, false);
 }
 
 /**
@@ -583,6 +627,47 @@ unsigned long kmmscand_hotness_drop_stale(u8 tick, unsigned int below)
 		rcu_read_unlock();
 		cond_resched();
 	}
+	return n;
+}
+
+/**
+ * kmmscand_hotness_age - forget the records too old to compare
+ * @tick: current tick
+ *
+ * Resets every record whose last access is KMMSCAND_AGE_TICKS or more
+ * before @tick (kmmscand_rec_age()), ready ones included: kmmmigrated
+ * calls it once per KMMSCAND_AGE_PERIOD_TICKS, so that the tick never
+ * wraps under a record. One pass over the store; each section is read
+ * under RCU, which keeps it from being freed.
+ *
+ * Return: the number of records reset.
+ */
+unsigned long kmmscand_hotness_age(u8 tick)
+{
+	struct kmmscand_section *sec;
+	unsigned long secnr = 0, i, n = 0;
+	u16 old, new;
+
+	rcu_read_lock();
+	while ((sec = xa_find(&kmmscand_sections, &secnr, ULONG_MAX,
+			      XA_PRESENT))) {
+		for (i = 0; i < PAGES_PER_SECTION; i++) {
+			old = READ_ONCE(sec->rec[i]);
+			do {
+				new = kmmscand_rec_age(old, tick);
+			} while (new != old &&
+				 !try_cmpxchg(&sec->rec[i], &old, new));
+			if (new == old)
+				continue;
+			kmmscand_ready_account(sec, old, new, false);
+			n++;
+		}
+		rcu_read_unlock();
+		cond_resched();
+		rcu_read_lock();
+		secnr++;
+	}
+	rcu_read_unlock();
 	return n;
 }
 

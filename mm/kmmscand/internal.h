@@ -62,6 +62,12 @@
  * ranges of one mm may wait for theirs: a pass stops for the mm's visit
  * when the queue is full, so at most this many batches are in flight.
  */
+/*
+ * Passes a sweep of an mm takes at most (kmmscand_sweep_scan_size()):
+ * 40 s at the default scan_period_max_ms, half the longest window.
+ */
+#define KMMSCAND_SWEEP_PASSES			8U
+
 #define KMMSCAND_RECHECKS			2U
 #define KMMSCAND_RECHECK_SLOTS			8
 
@@ -171,6 +177,11 @@ struct kmmscand_recheck {
  * @probe_seen: candidates offered to @probe during the current pass
  * @probe_next: jiffies of the next probe round
  * @rss_seen: the mm's resident pages when its last pass ended
+ * @sweep_start: jiffies when the current sweep (of the whole address
+ *	space, one or more passes) started
+ * @prev_sweep_start: jiffies when the sweep before it started, or when
+ *	the first sweep started: the window of the pass's observations
+ *	reaches back to it (kmmscand_window_ticks())
  *
  * The linkage is protected by kmmscand_mm_lock. Every other field is
  * only touched by the scanner thread, and only while the slot is the
@@ -200,6 +211,8 @@ struct kmmscand_mm_slot {
 	unsigned long probe_seen;
 	unsigned long probe_next;
 	unsigned long rss_seen;
+	unsigned long sweep_start;
+	unsigned long prev_sweep_start;
 };
 
 /**
@@ -260,12 +273,20 @@ static inline bool kmmscand_test_exit(struct mm_struct *mm)
  * kmmmigrated counts the pages it promotes with the mark
  * (kmmscand_promoted_demoted): demotions that turned out wrong.
  *
- * The tick wraps after 256 ticks (32 windows). An access that comes a
- * multiple of 256 ticks (give or take the window) after the previous one
- * is taken as recent: the frequency goes up by one instead of restarting.
- * This needs a page touched exactly then and never in between; the
- * migrator's freshness and node re-checks keep the damage to at most one
- * premature promotion.
+ * The window of an access is hot_window_ms for every source, stretched
+ * for the scanner to reach back to the start of the mm's previous sweep
+ * (kmmscand_window_ticks()): one sweep of a large mm, or of many mms, may
+ * take longer than hot_window_ms, and a page the scanner sees at every
+ * sweep is then still seen "twice within the window". Readiness does not
+ * depend on how long a sweep takes, up to KMMSCAND_WINDOW_MAX_TICKS (16
+ * windows, 80 s at the default); pages re-accessed within recheck_ms are
+ * ready at their first re-check whatever the sweep takes.
+ *
+ * The tick wraps after 256 ticks (32 windows). kmmmigrated ages the
+ * store every KMMSCAND_AGE_PERIOD_TICKS: a record whose last access is
+ * KMMSCAND_AGE_TICKS or more old is reset to zero, ready or not
+ * (kmmscand_rec_age()). So no record is ever 256 ticks old, and the
+ * 8-bit difference of two ticks is the true age of a record.
  */
 #define KMMSCAND_REC_TICK_MASK		0x00ffU
 #define KMMSCAND_REC_FREQ_SHIFT		8
@@ -277,6 +298,9 @@ static inline bool kmmscand_test_exit(struct mm_struct *mm)
 #define KMMSCAND_REC_NID_MAX		13
 #define KMMSCAND_REC_HINT_DEMOTED	15U
 #define KMMSCAND_WINDOW_TICKS		8U
+#define KMMSCAND_WINDOW_MAX_TICKS	128U
+#define KMMSCAND_AGE_TICKS		KMMSCAND_WINDOW_MAX_TICKS
+#define KMMSCAND_AGE_PERIOD_TICKS	64U
 
 static inline u8 kmmscand_rec_tick(u16 rec)
 {
@@ -401,6 +425,8 @@ unsigned int kmmscand_next_scan_size(unsigned int size_mb,
 				     unsigned long found_prev,
 				     unsigned long found_cur,
 				     unsigned int min_mb, unsigned int max_mb);
+unsigned int kmmscand_sweep_scan_size(unsigned int size_mb, u64 vm_mb,
+				      unsigned int min_mb, unsigned int max_mb);
 unsigned int kmmscand_level_period(unsigned int period_ms, unsigned int level);
 int kmmscand_parse_uint(const char *buf, unsigned int min, unsigned int max,
 			unsigned int *val);
@@ -427,13 +453,16 @@ unsigned int kmmscand_next_promote_level(unsigned int cur,
 /* hotness.c */
 void __kmmscand_record_access(unsigned long pfn, int nid,
 			      enum kmmscand_source src, unsigned long now,
-			      bool first, bool quick);
+			      unsigned long span, bool first, bool quick);
 u8 kmmscand_tick(unsigned long now, unsigned int window_ms);
+unsigned int kmmscand_window_ticks(unsigned long span,
+				   unsigned int window_ms);
 u16 kmmscand_rec_encode(u8 tick, unsigned int freq, bool ready, int nid);
-u16 kmmscand_rec_update(u16 old, u8 tick, unsigned int threshold, int nid,
-			bool quick);
+u16 kmmscand_rec_update(u16 old, u8 tick, unsigned int window,
+			unsigned int threshold, int nid, bool quick);
 u16 kmmscand_rec_miss(u16 old);
 u16 kmmscand_rec_demote(u8 tick);
+u16 kmmscand_rec_age(u16 rec, u8 tick);
 bool kmmscand_rec_fresh(u16 rec, u8 tick);
 void kmmscand_record_miss(unsigned long pfn);
 void kmmscand_hotness_ready_levels(unsigned long *levels);
@@ -445,6 +474,7 @@ unsigned int kmmscand_hotness_take_ready(unsigned long *secnr,
 					 unsigned int min_level);
 void kmmscand_hotness_requeue(unsigned long pfn);
 unsigned long kmmscand_hotness_drop_stale(u8 tick, unsigned int below);
+unsigned long kmmscand_hotness_age(u8 tick);
 void kmmscand_hotness_sync_tiers(void);
 int kmmscand_hotness_init(void);
 void kmmscand_hotness_exit(void);

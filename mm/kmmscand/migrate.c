@@ -79,6 +79,7 @@ struct kmmscand_batch {
  * @level: promotion level, see "Promotion level" in policy.c
  * @level_since: jiffies when @level was last changed
  * @stale_next: jiffies of the next sweep for cold records below @level
+ * @age_next: jiffies of the next ageing of the store
  * @fit_low_since: jiffies since when everything ready fits (the fit was
  *	hot_threshold at every update since)
  * @above: levels above the highest occupied one the fit may wait for
@@ -97,6 +98,7 @@ struct kmmscand_migrate_state {
 	unsigned int level;
 	unsigned long level_since;
 	unsigned long stale_next;
+	unsigned long age_next;
 	unsigned long fit_low_since;
 	unsigned int above;
 	bool idle;
@@ -680,6 +682,22 @@ static bool kmmscand_migrate_round(struct kmmscand_migrate_state *ms)
 	return false;
 }
 
+/*
+ * Once per KMMSCAND_AGE_PERIOD_TICKS, whether promotion is on or not:
+ * reset the records too old for the 8-bit tick (kmmscand_hotness_age()).
+ */
+static void kmmscand_age_store(struct kmmscand_migrate_state *ms)
+{
+	unsigned int window_ms = READ_ONCE(kmmscand_tun.hot_window_ms);
+	unsigned long len;
+
+	if (time_before(jiffies, ms->age_next))
+		return;
+	len = msecs_to_jiffies(window_ms) / KMMSCAND_WINDOW_TICKS;
+	ms->age_next = jiffies + max(len, 1UL) * KMMSCAND_AGE_PERIOD_TICKS;
+	kmmscand_hotness_age(kmmscand_tick(jiffies, window_ms));
+}
+
 static int kmmscand_migrated(void *none)
 {
 	struct kmmscand_migrate_state *ms = &kmmscand_mstate;
@@ -693,6 +711,7 @@ static int kmmscand_migrated(void *none)
 	ms->level = KMMSCAND_REC_FREQ_MAX;
 	ms->level_since = jiffies;
 	ms->stale_next = jiffies;
+	ms->age_next = jiffies;
 	ms->fit_low_since = jiffies;
 	ms->above = 1;
 	ms->idle = true;
@@ -707,6 +726,7 @@ static int kmmscand_migrated(void *none)
 					     timeout);
 		WRITE_ONCE(kmmscand_migrate_pending, false);
 		timeout = KMMSCAND_MIGRATE_IDLE;
+		kmmscand_age_store(ms);
 		/* Another promoter is on: it moves the pages, not us. */
 		if (!READ_ONCE(kmmscand_tun.migrate_enabled) ||
 		    kmmscand_peer_in_charge() != KMMSCAND_PEER_NONE)

@@ -90,6 +90,32 @@ unsigned int kmmscand_next_scan_size(unsigned int size_mb,
 	return clamp_t(u64, size, min_mb, max(min_mb, max_mb));
 }
 
+/**
+ * kmmscand_sweep_scan_size - keep the sweep of a large mm short
+ * @size_mb: the adapted size of the next pass
+ * @vm_mb: the mm's mapped address space
+ * @min_mb: lower bound
+ * @max_mb: upper bound, at least @min_mb
+ *
+ * However idle most of it is, an mm is swept (every page looked at once)
+ * in at most KMMSCAND_SWEEP_PASSES passes, up to the size bound: a hot
+ * page among gigabytes of cold mappings is still seen every few periods,
+ * and within the window its observations are compared in (internal.h).
+ * The wake budget, not the pass size, bounds the CPU taken at a time.
+ *
+ * Return: @size_mb, or more for an mm of more than
+ * KMMSCAND_SWEEP_PASSES * @size_mb, within [@min_mb, @max_mb].
+ */
+unsigned int kmmscand_sweep_scan_size(unsigned int size_mb, u64 vm_mb,
+				      unsigned int min_mb, unsigned int max_mb)
+{
+	u64 sweep = div_u64(vm_mb + KMMSCAND_SWEEP_PASSES - 1,
+			    KMMSCAND_SWEEP_PASSES);
+
+	return clamp_t(u64, max_t(u64, size_mb, sweep), min_mb,
+		       max(min_mb, max_mb));
+}
+
 /*
  * DOC: Per-mm level
  *

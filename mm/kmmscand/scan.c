@@ -276,7 +276,9 @@ static void kmmscand_harvest(struct kmmscand_walk *priv,
 		return;
 	}
 	__kmmscand_record_access(folio_pfn(folio), priv->target_nid,
-				 KMMSCAND_SRC_SCAN, jiffies, first, priv->quick);
+				 KMMSCAND_SRC_SCAN, jiffies,
+				 jiffies - priv->mslot->prev_sweep_start,
+				 first, priv->quick);
 	priv->found++;
 }
 
@@ -560,6 +562,12 @@ static void kmmscand_end_pass(struct kmmscand_mm_slot *mslot,
 					mslot->found_prev, mslot->found_cur,
 					KMMSCAND_SCAN_SIZE_MB_MIN,
 					KMMSCAND_SCAN_SIZE_MB_MAX);
+	mslot->scan_size_mb =
+		kmmscand_sweep_scan_size(mslot->scan_size_mb,
+					 READ_ONCE(mslot->slot.mm->total_vm) >>
+					 (20 - PAGE_SHIFT),
+					 KMMSCAND_SCAN_SIZE_MB_MIN,
+					 KMMSCAND_SCAN_SIZE_MB_MAX);
 	wait_ms = kmmscand_level_period(mslot->scan_period_ms, level);
 	mslot->found_prev = mslot->found_cur;
 	mslot->next_scan = jiffies + msecs_to_jiffies(wait_ms);
@@ -942,9 +950,16 @@ enum kmmscand_scan_result kmmscand_scan_mm(struct kmmscand_mm_slot *mslot,
 	if (!mslot->in_pass) {
 		mslot->in_pass = true;
 		mslot->initial = false;
-		/* A new sweep of the mm: its candidates replace the old. */
-		if (!mslot->scan_addr)
+		/*
+		 * A new sweep of the mm: its candidates replace the old,
+		 * and its observations look back to the previous sweep's
+		 * start, where the page was seen last (internal.h).
+		 */
+		if (!mslot->scan_addr) {
 			mslot->probe_seen = 0;
+			mslot->prev_sweep_start = mslot->sweep_start;
+			mslot->sweep_start = jiffies;
+		}
 		trace_kmmscand_scan_start(mslot->pid, mslot->scan_addr);
 	}
 	size = (u64)mslot->scan_size_mb << 20;

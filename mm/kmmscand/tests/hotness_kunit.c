@@ -6,6 +6,9 @@
  */
 #include <kunit/test.h>
 
+/* The window of an observation that is not stretched. */
+#define WIN	KMMSCAND_WINDOW_TICKS
+
 static void kmmscand_rec_encode_decode(struct kunit *test)
 {
 	u16 rec = kmmscand_rec_encode(0xab, 5, true, 3);
@@ -34,32 +37,32 @@ static void kmmscand_rec_encode_decode(struct kunit *test)
 
 static void kmmscand_rec_second_access_ready(struct kunit *test)
 {
-	u16 rec = kmmscand_rec_update(0, 10, 2, NUMA_NO_NODE, true);
+	u16 rec = kmmscand_rec_update(0, 10, WIN, 2, NUMA_NO_NODE, true);
 
 	KUNIT_EXPECT_EQ(test, kmmscand_rec_freq(rec), 1U);
 	KUNIT_EXPECT_FALSE(test, kmmscand_rec_ready(rec));
 	KUNIT_EXPECT_EQ(test, kmmscand_rec_tick(rec), 10);
 
 	/* second access, last tick of the window */
-	rec = kmmscand_rec_update(rec, 10 + KMMSCAND_WINDOW_TICKS - 1, 2, 1, true);
+	rec = kmmscand_rec_update(rec, 10 + KMMSCAND_WINDOW_TICKS - 1, WIN, 2, 1, true);
 	KUNIT_EXPECT_EQ(test, kmmscand_rec_freq(rec), 2U);
 	KUNIT_EXPECT_TRUE(test, kmmscand_rec_ready(rec));
 	KUNIT_EXPECT_EQ(test, kmmscand_rec_nid(rec), 1);
 
 	/* a higher threshold needs more accesses */
-	rec = kmmscand_rec_update(0, 10, 3, NUMA_NO_NODE, true);
-	rec = kmmscand_rec_update(rec, 11, 3, NUMA_NO_NODE, true);
+	rec = kmmscand_rec_update(0, 10, WIN, 3, NUMA_NO_NODE, true);
+	rec = kmmscand_rec_update(rec, 11, WIN, 3, NUMA_NO_NODE, true);
 	KUNIT_EXPECT_FALSE(test, kmmscand_rec_ready(rec));
-	rec = kmmscand_rec_update(rec, 12, 3, NUMA_NO_NODE, true);
+	rec = kmmscand_rec_update(rec, 12, WIN, 3, NUMA_NO_NODE, true);
 	KUNIT_EXPECT_TRUE(test, kmmscand_rec_ready(rec));
 }
 
 static void kmmscand_rec_window_expiry(struct kunit *test)
 {
-	u16 rec = kmmscand_rec_update(0, 10, 2, 2, true);
+	u16 rec = kmmscand_rec_update(0, 10, WIN, 2, 2, true);
 
 	/* one tick past the window: restart at 1, not ready */
-	rec = kmmscand_rec_update(rec, 10 + KMMSCAND_WINDOW_TICKS, 2,
+	rec = kmmscand_rec_update(rec, 10 + KMMSCAND_WINDOW_TICKS, WIN, 2,
 				  NUMA_NO_NODE, true);
 	KUNIT_EXPECT_EQ(test, kmmscand_rec_freq(rec), 1U);
 	KUNIT_EXPECT_FALSE(test, kmmscand_rec_ready(rec));
@@ -67,9 +70,9 @@ static void kmmscand_rec_window_expiry(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kmmscand_rec_nid(rec), 2);
 
 	/* ready stays set until kmmmigrated clears it */
-	rec = kmmscand_rec_update(rec, 20, 2, NUMA_NO_NODE, true);
+	rec = kmmscand_rec_update(rec, 20, WIN, 2, NUMA_NO_NODE, true);
 	KUNIT_ASSERT_TRUE(test, kmmscand_rec_ready(rec));
-	rec = kmmscand_rec_update(rec, 100, 2, NUMA_NO_NODE, true);
+	rec = kmmscand_rec_update(rec, 100, WIN, 2, NUMA_NO_NODE, true);
 	KUNIT_EXPECT_TRUE(test, kmmscand_rec_ready(rec));
 	KUNIT_EXPECT_EQ(test, kmmscand_rec_freq(rec), 1U);
 
@@ -86,7 +89,7 @@ static void kmmscand_rec_saturation(struct kunit *test)
 	int i;
 
 	for (i = 0; i < 20; i++)
-		rec = kmmscand_rec_update(rec, 50, 2, 0, true);
+		rec = kmmscand_rec_update(rec, 50, WIN, 2, 0, true);
 	KUNIT_EXPECT_EQ(test, kmmscand_rec_freq(rec), KMMSCAND_REC_FREQ_MAX);
 	KUNIT_EXPECT_TRUE(test, kmmscand_rec_ready(rec));
 	KUNIT_EXPECT_EQ(test, kmmscand_rec_tick(rec), 50);
@@ -94,16 +97,16 @@ static void kmmscand_rec_saturation(struct kunit *test)
 	/* threshold above the saturation value: never ready */
 	rec = 0;
 	for (i = 0; i < 20; i++)
-		rec = kmmscand_rec_update(rec, 50, 8, NUMA_NO_NODE, true);
+		rec = kmmscand_rec_update(rec, 50, WIN, 8, NUMA_NO_NODE, true);
 	KUNIT_EXPECT_FALSE(test, kmmscand_rec_ready(rec));
 }
 
 static void kmmscand_rec_tick_wrap(struct kunit *test)
 {
-	u16 rec = kmmscand_rec_update(0, 252, 2, NUMA_NO_NODE, true);
+	u16 rec = kmmscand_rec_update(0, 252, WIN, 2, NUMA_NO_NODE, true);
 
 	/* the window spans the wrap of the 8-bit tick */
-	rec = kmmscand_rec_update(rec, 2, 2, NUMA_NO_NODE, true);
+	rec = kmmscand_rec_update(rec, 2, WIN, 2, NUMA_NO_NODE, true);
 	KUNIT_EXPECT_EQ(test, kmmscand_rec_freq(rec), 2U);
 	KUNIT_EXPECT_TRUE(test, kmmscand_rec_ready(rec));
 	KUNIT_EXPECT_TRUE(test, kmmscand_rec_fresh(rec, 9));
@@ -115,25 +118,49 @@ static void kmmscand_rec_tick_wrap(struct kunit *test)
 	 * smaller (100 -> 50 is 206 ticks later), although a signed
 	 * difference would be below the window in both cases.
 	 */
-	rec = kmmscand_rec_update(0, 250, 2, NUMA_NO_NODE, true);
-	rec = kmmscand_rec_update(rec, 3, 2, NUMA_NO_NODE, true);
+	rec = kmmscand_rec_update(0, 250, WIN, 2, NUMA_NO_NODE, true);
+	rec = kmmscand_rec_update(rec, 3, WIN, 2, NUMA_NO_NODE, true);
 	KUNIT_EXPECT_EQ(test, kmmscand_rec_freq(rec), 1U);
 	KUNIT_EXPECT_FALSE(test, kmmscand_rec_ready(rec));
 	KUNIT_EXPECT_FALSE(test, kmmscand_rec_fresh(rec, 11));
-	rec = kmmscand_rec_update(0, 100, 2, NUMA_NO_NODE, true);
-	rec = kmmscand_rec_update(rec, 50, 2, NUMA_NO_NODE, true);
+	rec = kmmscand_rec_update(0, 100, WIN, 2, NUMA_NO_NODE, true);
+	rec = kmmscand_rec_update(rec, 50, WIN, 2, NUMA_NO_NODE, true);
 	KUNIT_EXPECT_EQ(test, kmmscand_rec_freq(rec), 1U);
 	KUNIT_EXPECT_FALSE(test, kmmscand_rec_ready(rec));
-	KUNIT_EXPECT_FALSE(test, kmmscand_rec_fresh(kmmscand_rec_update(0, 100,
+	KUNIT_EXPECT_FALSE(test, kmmscand_rec_fresh(kmmscand_rec_update(0, 100, WIN,
 									2, 0, true),
 						    50));
 
-	/* documented false-recent case: exactly 256 ticks later */
-	rec = kmmscand_rec_update(0, 40, 3, NUMA_NO_NODE, true);
-	rec = kmmscand_rec_update(rec, 40, 3, NUMA_NO_NODE, true);
-	rec = kmmscand_rec_update(rec, (u8)(40 + 256), 3, NUMA_NO_NODE,
+	/*
+	 * Exactly 256 ticks later would look recent to the 8-bit tick, but
+	 * the store is aged every KMMSCAND_AGE_PERIOD_TICKS: a record is
+	 * reset once 128 ticks old, so at the latest when 191 ticks old,
+	 * and the access 256 ticks later starts afresh.
+	 */
+	rec = kmmscand_rec_update(0, 40, WIN, 3, NUMA_NO_NODE, true);
+	rec = kmmscand_rec_update(rec, 40, WIN, 3, NUMA_NO_NODE, true);
+	KUNIT_EXPECT_EQ(test, kmmscand_rec_freq(rec), 2U);
+	KUNIT_EXPECT_EQ(test, kmmscand_rec_age(rec, 40 + KMMSCAND_AGE_TICKS - 1),
+			rec);
+	KUNIT_EXPECT_EQ(test, kmmscand_rec_age(rec, 40 + KMMSCAND_AGE_TICKS),
+			(u16)0);
+	rec = kmmscand_rec_age(rec, (u8)(40 + KMMSCAND_AGE_TICKS +
+					 KMMSCAND_AGE_PERIOD_TICKS - 1));
+	KUNIT_EXPECT_EQ(test, rec, (u16)0);
+	rec = kmmscand_rec_update(rec, (u8)(40 + 256), WIN, 3, NUMA_NO_NODE,
 				  true);
-	KUNIT_EXPECT_EQ(test, kmmscand_rec_freq(rec), 3U);
+	KUNIT_EXPECT_EQ(test, kmmscand_rec_freq(rec), 1U);
+
+	/* across the wrap too, and ready records and demoted marks alike */
+	rec = kmmscand_rec_update(0, 200, WIN, 1, 0, false);
+	KUNIT_EXPECT_TRUE(test, kmmscand_rec_ready(rec));
+	KUNIT_EXPECT_EQ(test, kmmscand_rec_age(rec, (u8)(200 + 127)), rec);
+	KUNIT_EXPECT_EQ(test, kmmscand_rec_age(rec, (u8)(200 + 128)), (u16)0);
+	rec = kmmscand_rec_demote(5);
+	KUNIT_EXPECT_EQ(test, kmmscand_rec_age(rec, 5 + 127), rec);
+	KUNIT_EXPECT_EQ(test, kmmscand_rec_age(rec, 5 + 128), (u16)0);
+	/* nothing to age in a record never accessed */
+	KUNIT_EXPECT_EQ(test, kmmscand_rec_age(0, 200), (u16)0);
 
 	/* ticks: an eighth of the window, modulo 256 */
 	KUNIT_EXPECT_EQ(test, kmmscand_tick(0, 8000), 0);
@@ -153,7 +180,7 @@ static void kmmscand_rec_recheck_miss(struct kunit *test)
 
 	/* seen, then young again at two re-checks: level 3, ready */
 	for (i = 0; i < 3; i++)
-		rec = kmmscand_rec_update(rec, 20, 2, 1, true);
+		rec = kmmscand_rec_update(rec, 20, WIN, 2, 1, true);
 	KUNIT_ASSERT_EQ(test, kmmscand_rec_freq(rec), 3U);
 	KUNIT_ASSERT_TRUE(test, kmmscand_rec_ready(rec));
 
@@ -183,16 +210,16 @@ static void kmmscand_rec_recheck_miss(struct kunit *test)
 	 */
 	rec = 0;
 	for (i = 0; i < 3; i++) {
-		rec = kmmscand_rec_update(rec, 30 + i, 2, NUMA_NO_NODE, true);
+		rec = kmmscand_rec_update(rec, 30 + i, WIN, 2, NUMA_NO_NODE, true);
 		rec = kmmscand_rec_miss(rec);
 		rec = kmmscand_rec_miss(rec);
 	}
 	KUNIT_EXPECT_EQ(test, kmmscand_rec_freq(rec), 2U);
 	rec = 0;
 	for (i = 0; i < 3; i++) {
-		rec = kmmscand_rec_update(rec, 30 + i, 2, NUMA_NO_NODE, true);
-		rec = kmmscand_rec_update(rec, 30 + i, 2, NUMA_NO_NODE, true);
-		rec = kmmscand_rec_update(rec, 30 + i, 2, NUMA_NO_NODE, true);
+		rec = kmmscand_rec_update(rec, 30 + i, WIN, 2, NUMA_NO_NODE, true);
+		rec = kmmscand_rec_update(rec, 30 + i, WIN, 2, NUMA_NO_NODE, true);
+		rec = kmmscand_rec_update(rec, 30 + i, WIN, 2, NUMA_NO_NODE, true);
 	}
 	KUNIT_EXPECT_EQ(test, kmmscand_rec_freq(rec), KMMSCAND_REC_FREQ_MAX);
 }
@@ -204,24 +231,24 @@ static void kmmscand_rec_quick_levels(struct kunit *test)
 
 	/* observations a pass apart: seen twice within the window is 2 */
 	for (i = 0; i < 10; i++)
-		rec = kmmscand_rec_update(rec, 40 + i % 4, 2, NUMA_NO_NODE,
+		rec = kmmscand_rec_update(rec, 40 + i % 4, WIN, 2, NUMA_NO_NODE,
 					  false);
 	KUNIT_EXPECT_EQ(test, kmmscand_rec_freq(rec), 2U);
 	KUNIT_EXPECT_TRUE(test, kmmscand_rec_ready(rec));
 	/* only re-check hits earn the levels above */
-	rec = kmmscand_rec_update(rec, 44, 2, NUMA_NO_NODE, true);
+	rec = kmmscand_rec_update(rec, 44, WIN, 2, NUMA_NO_NODE, true);
 	KUNIT_EXPECT_EQ(test, kmmscand_rec_freq(rec), 3U);
-	rec = kmmscand_rec_update(rec, 44, 2, NUMA_NO_NODE, false);
+	rec = kmmscand_rec_update(rec, 44, WIN, 2, NUMA_NO_NODE, false);
 	KUNIT_EXPECT_EQ(test, kmmscand_rec_freq(rec), 3U);
 	/* a quick hit is an access too: 1 then 2 */
-	rec = kmmscand_rec_update(0, 44, 2, NUMA_NO_NODE, true);
+	rec = kmmscand_rec_update(0, 44, WIN, 2, NUMA_NO_NODE, true);
 	KUNIT_EXPECT_EQ(test, kmmscand_rec_freq(rec), 1U);
-	rec = kmmscand_rec_update(rec, 44, 2, NUMA_NO_NODE, true);
+	rec = kmmscand_rec_update(rec, 44, WIN, 2, NUMA_NO_NODE, true);
 	KUNIT_EXPECT_EQ(test, kmmscand_rec_freq(rec), 2U);
 	/* threshold 3 is not reached by passes alone */
 	rec = 0;
 	for (i = 0; i < 5; i++)
-		rec = kmmscand_rec_update(rec, 40 + i, 3, NUMA_NO_NODE, false);
+		rec = kmmscand_rec_update(rec, 40 + i, WIN, 3, NUMA_NO_NODE, false);
 	KUNIT_EXPECT_FALSE(test, kmmscand_rec_ready(rec));
 }
 
@@ -237,26 +264,26 @@ static void kmmscand_rec_demoted_mark(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, kmmscand_rec_fresh(rec, 30));
 
 	/* it earns the threshold again, the mark stays, no hint is taken */
-	rec = kmmscand_rec_update(rec, 31, 2, 0, false);
+	rec = kmmscand_rec_update(rec, 31, WIN, 2, 0, false);
 	KUNIT_EXPECT_EQ(test, kmmscand_rec_freq(rec), 1U);
 	KUNIT_EXPECT_FALSE(test, kmmscand_rec_ready(rec));
 	KUNIT_EXPECT_TRUE(test, kmmscand_rec_demoted(rec));
-	rec = kmmscand_rec_update(rec, 33, 2, 0, false);
+	rec = kmmscand_rec_update(rec, 33, WIN, 2, 0, false);
 	KUNIT_EXPECT_TRUE(test, kmmscand_rec_ready(rec));
 	KUNIT_EXPECT_TRUE(test, kmmscand_rec_demoted(rec));
 	KUNIT_EXPECT_EQ(test, kmmscand_rec_nid(rec), NUMA_NO_NODE);
 	/* a re-check miss keeps it */
-	rec = kmmscand_rec_miss(kmmscand_rec_update(rec, 33, 2, 0, true));
+	rec = kmmscand_rec_miss(kmmscand_rec_update(rec, 33, WIN, 2, 0, true));
 	KUNIT_EXPECT_TRUE(test, kmmscand_rec_demoted(rec));
 
 	/* a pause longer than the window ends it, and the hint comes back */
-	rec = kmmscand_rec_update(rec, 33 + KMMSCAND_WINDOW_TICKS, 2, 1, false);
+	rec = kmmscand_rec_update(rec, 33 + KMMSCAND_WINDOW_TICKS, WIN, 2, 1, false);
 	KUNIT_EXPECT_FALSE(test, kmmscand_rec_demoted(rec));
 	KUNIT_EXPECT_EQ(test, kmmscand_rec_nid(rec), 1);
 
 	/* the first access comes too late after the demotion: no mark */
 	rec = kmmscand_rec_update(kmmscand_rec_demote(30),
-				  30 + KMMSCAND_WINDOW_TICKS, 2, 1, false);
+				  30 + KMMSCAND_WINDOW_TICKS, WIN, 2, 1, false);
 	KUNIT_EXPECT_FALSE(test, kmmscand_rec_demoted(rec));
 	KUNIT_EXPECT_EQ(test, kmmscand_rec_freq(rec), 1U);
 
@@ -267,12 +294,52 @@ static void kmmscand_rec_demoted_mark(struct kunit *test)
 								   13)), 13);
 }
 
+/*
+ * The scanner's observations look back to the start of the mm's previous
+ * sweep: a page seen at two consecutive sweeps is seen twice within the
+ * window however long a sweep takes, up to KMMSCAND_WINDOW_MAX_TICKS.
+ */
+static void kmmscand_rec_stretched_window(struct kunit *test)
+{
+	unsigned long len = msecs_to_jiffies(5000) / KMMSCAND_WINDOW_TICKS;
+	unsigned int w;
+	u16 rec;
+
+	KUNIT_EXPECT_EQ(test, kmmscand_window_ticks(0, 5000), WIN);
+	KUNIT_EXPECT_EQ(test, kmmscand_window_ticks(6 * len - 1, 5000), WIN);
+	KUNIT_EXPECT_EQ(test, kmmscand_window_ticks(7 * len, 5000), 9U);
+	/* an access at the span's start is at most span / len + 1 ticks back */
+	KUNIT_EXPECT_EQ(test, kmmscand_window_ticks(20 * len, 5000), 22U);
+	KUNIT_EXPECT_EQ(test, kmmscand_window_ticks(21 * len - 1, 5000), 22U);
+	KUNIT_EXPECT_EQ(test, kmmscand_window_ticks(1000 * len, 5000),
+			KMMSCAND_WINDOW_MAX_TICKS);
+	KUNIT_EXPECT_EQ(test, kmmscand_window_ticks(ULONG_MAX, 5000),
+			KMMSCAND_WINDOW_MAX_TICKS);
+
+	/* seen at tick 10, then at the next sweep 21 ticks later */
+	rec = kmmscand_rec_update(0, 10, WIN, 2, NUMA_NO_NODE, false);
+	KUNIT_EXPECT_EQ(test, kmmscand_rec_freq(kmmscand_rec_update(rec, 31, WIN,
+								    2, 0, false)),
+			1U);
+	w = kmmscand_window_ticks(20 * len, 5000);
+	rec = kmmscand_rec_update(rec, 31, w, 2, 0, false);
+	KUNIT_EXPECT_EQ(test, kmmscand_rec_freq(rec), 2U);
+	KUNIT_EXPECT_TRUE(test, kmmscand_rec_ready(rec));
+	/* a pass still never raises a page above 2 */
+	rec = kmmscand_rec_update(rec, 52, w, 2, 0, false);
+	KUNIT_EXPECT_EQ(test, kmmscand_rec_freq(rec), 2U);
+	/* but the window does not reach beyond the sweep */
+	rec = kmmscand_rec_update(rec, 52 + w, w, 2, 0, false);
+	KUNIT_EXPECT_EQ(test, kmmscand_rec_freq(rec), 1U);
+}
+
 static struct kunit_case kmmscand_hotness_cases[] = {
 	KUNIT_CASE(kmmscand_rec_encode_decode),
 	KUNIT_CASE(kmmscand_rec_second_access_ready),
 	KUNIT_CASE(kmmscand_rec_window_expiry),
 	KUNIT_CASE(kmmscand_rec_saturation),
 	KUNIT_CASE(kmmscand_rec_tick_wrap),
+	KUNIT_CASE(kmmscand_rec_stretched_window),
 	KUNIT_CASE(kmmscand_rec_recheck_miss),
 	KUNIT_CASE(kmmscand_rec_quick_levels),
 	KUNIT_CASE(kmmscand_rec_demoted_mark),

@@ -68,6 +68,24 @@ static void kmmscand_size_adapts(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, s, 64U);
 }
 
+/* A sweep takes at most KMMSCAND_SWEEP_PASSES passes, within bounds. */
+static void kmmscand_size_sweeps_large_mm(struct kunit *test)
+{
+	/* small mms keep their adapted size */
+	KUNIT_EXPECT_EQ(test, kmmscand_sweep_scan_size(64, 512, 64, 4096), 64U);
+	KUNIT_EXPECT_EQ(test, kmmscand_sweep_scan_size(1024, 2048, 64, 4096),
+			1024U);
+	/* 16 GiB: 2 GiB passes, however idle */
+	KUNIT_EXPECT_EQ(test, kmmscand_sweep_scan_size(64, 16384, 64, 4096),
+			2048U);
+	KUNIT_EXPECT_EQ(test, kmmscand_sweep_scan_size(64, 16385, 64, 4096),
+			2049U);
+	/* the bounds still hold */
+	KUNIT_EXPECT_EQ(test, kmmscand_sweep_scan_size(64, 1ULL << 40, 64,
+						       4096), 4096U);
+	KUNIT_EXPECT_EQ(test, kmmscand_sweep_scan_size(8, 0, 64, 4096), 64U);
+}
+
 /* Nodes listed in *arg (a nodemask) lack headroom. */
 static bool kmmscand_test_headroom(int nid, void *arg)
 {
@@ -415,6 +433,7 @@ static struct kunit_case kmmscand_policy_cases[] = {
 	KUNIT_CASE(kmmscand_period_none_lengthens),
 	KUNIT_CASE(kmmscand_period_clamped),
 	KUNIT_CASE(kmmscand_size_adapts),
+	KUNIT_CASE(kmmscand_size_sweeps_large_mm),
 	KUNIT_CASE(kmmscand_target_most_young),
 	KUNIT_CASE(kmmscand_target_task_node),
 	KUNIT_CASE(kmmscand_target_headroom_fallback),
