@@ -388,19 +388,18 @@ enum kmmscand_owner_verdict {
 };
 
 /* core.c */
-void kmmscand_scan_wake(void);
-void kmmscand_scan_retune(void);
 pid_t kmmscand_mm_pid(struct mm_struct *mm);
+
+/* tier.c */
 void kmmscand_toptier_nodes(nodemask_t *mask);
 bool kmmscand_has_lowertier(nodemask_t *lower);
 bool kmmscand_node_has_headroom(int nid, void *arg);
+int kmmscand_forced_target(const nodemask_t *allowed);
 
 /* scan.c */
-bool kmmscand_mm_due(struct kmmscand_mm_slot *mslot);
-enum kmmscand_scan_result kmmscand_scan_mm(struct kmmscand_mm_slot *mslot,
-					   unsigned int budget,
-					   unsigned long *node_young,
-					   unsigned int *progress);
+void kmmscand_scan_wake(void);
+void kmmscand_scan_retune(void);
+int kmmscand_scan_init(void);
 
 /* owner.c */
 struct folio;

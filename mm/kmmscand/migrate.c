@@ -300,8 +300,8 @@ static int kmmscand_resolve_target(const nodemask_t *allowed, u16 rec,
 		*rule = KMMSCAND_TARGET_HINT;
 		return nid;
 	}
-	nid = READ_ONCE(kmmscand_tun.target_node);
-	if (nid >= 0 && nid < MAX_NUMNODES && node_isset(nid, *allowed)) {
+	nid = kmmscand_forced_target(allowed);
+	if (nid != NUMA_NO_NODE) {
 		*rule = KMMSCAND_TARGET_FORCED;
 		return nid;
 	}

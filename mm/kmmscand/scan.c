@@ -1,11 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kmmscand scanner: walks the page tables of one mm in bounded batches,
- * harvests PTE and PMD Accessed bits and reports slow-tier accesses.
+ * kmmscand scanner: registers every user mm, and its thread visits them
+ * round-robin through one cursor; a visit walks the mm's page tables in
+ * bounded batches, harvests PTE and PMD Accessed bits and reports
+ * slow-tier accesses to the hotness store.
  */
 #define pr_fmt(fmt) "kmmscand: " fmt
 
 #include <linux/cpuset.h>
+#include <linux/freezer.h>
+#include <linux/hashtable.h>
+#include <linux/kthread.h>
+#include <linux/slab.h>
+#include <linux/wait.h>
 #include <linux/hugetlb.h>
 #include <linux/jiffies.h>
 #include <linux/mempolicy.h>
@@ -25,6 +32,52 @@
 #include "internal.h"
 
 #include <trace/events/kmmscand.h>
+
+/* Without lower-tier memory, re-check the tiers this often. */
+#define KMMSCAND_IDLE_RECHECK	(10 * HZ)
+
+#define KMMSCAND_SLOT_HASH_BITS	10
+
+/* Protects kmmscand_slots_hash, the slot list and the cursor. */
+static DEFINE_SPINLOCK(kmmscand_mm_lock);
+
+/* mm -> struct kmmscand_mm_slot */
+static DEFINE_READ_MOSTLY_HASHTABLE(kmmscand_slots_hash,
+				    KMMSCAND_SLOT_HASH_BITS);
+
+/* Slab of struct kmmscand_mm_slot; NULL until init succeeded. */
+static struct kmem_cache *kmmscand_slot_cache __ro_after_init;
+
+/* The scanner sleeps here. */
+static DECLARE_WAIT_QUEUE_HEAD(kmmscand_wait);
+
+/* The scanner thread, NULL when not running. */
+static struct task_struct *kmmscand_thread __read_mostly;
+
+/*
+ * Bumped by kmmscand_scan_retune(): a sleeping scanner wakes up when it
+ * changes. Written under kmmscand_sysfs_mutex, read locklessly.
+ */
+static unsigned int kmmscand_tune_seq;
+
+/**
+ * struct kmmscand_scan - the one scan cursor
+ * @mm_head: list of all registered mms
+ * @mm_slot: the slot being scanned, NULL between two rounds
+ * @node_young: young top-tier anon pages per node in @mm_slot's pass
+ *
+ * There is exactly one cursor: @mm_slot is only set and cleared under
+ * kmmscand_mm_lock, @node_young belongs to the scanner thread.
+ */
+struct kmmscand_scan {
+	struct list_head mm_head;
+	struct kmmscand_mm_slot *mm_slot;
+	unsigned long node_young[MAX_NUMNODES];
+};
+
+static struct kmmscand_scan kmmscand_scan = {
+	.mm_head = LIST_HEAD_INIT(kmmscand_scan.mm_head),
+};
 
 /* A callback's "stop the walk here" value; priv->next_addr says where. */
 #define KMMSCAND_WALK_STOP	1
@@ -401,20 +454,6 @@ static int kmmscand_pte_hole(unsigned long addr, unsigned long next,
 	return kmmscand_walk_should_stop(priv) ? KMMSCAND_WALK_STOP : 0;
 }
 
-/*
- * The target_node tunable, if set and allowed for the mm (@allowed: the
- * top-tier nodes of its cpuset), else NUMA_NO_NODE: a forced node outside
- * a process's cpuset leaves that process to the heuristic.
- */
-static int kmmscand_forced_target(const nodemask_t *allowed)
-{
-	int nid = READ_ONCE(kmmscand_tun.target_node);
-
-	if (nid < 0 || nid >= MAX_NUMNODES || !node_isset(nid, *allowed))
-		return NUMA_NO_NODE;
-	return nid;
-}
-
 /* Take the placement rule that applies in @vma: its own, else the owner's. */
 static void kmmscand_vma_rule(struct vm_area_struct *vma,
 			      struct kmmscand_walk *priv)
@@ -699,7 +738,7 @@ static void kmmscand_grown_pass(struct kmmscand_mm_slot *mslot)
  *
  * Return: true if its next pass, a re-check or a probe round is due.
  */
-bool kmmscand_mm_due(struct kmmscand_mm_slot *mslot)
+static bool kmmscand_mm_due(struct kmmscand_mm_slot *mslot)
 {
 	return !time_before(jiffies, mslot->next_scan) ||
 	       kmmscand_recheck_due(mslot) || kmmscand_probe_due(mslot) ||
@@ -875,10 +914,9 @@ static void kmmscand_probe(struct kmmscand_mm_slot *mslot,
  *
  * Return: how the visit ended, see enum kmmscand_scan_result.
  */
-enum kmmscand_scan_result kmmscand_scan_mm(struct kmmscand_mm_slot *mslot,
-					   unsigned int budget,
-					   unsigned long *node_young,
-					   unsigned int *progress)
+static enum kmmscand_scan_result
+kmmscand_scan_mm(struct kmmscand_mm_slot *mslot, unsigned int budget,
+		 unsigned long *node_young, unsigned int *progress)
 {
 	struct mm_struct *mm = mslot->slot.mm;
 	struct kmmscand_walk priv = {
@@ -1019,4 +1057,322 @@ enum kmmscand_scan_result kmmscand_scan_mm(struct kmmscand_mm_slot *mslot,
 	if (result == KMMSCAND_SCAN_PASS_DONE)
 		kmmscand_end_pass(mslot, &priv, &allowed, task_nid, level);
 	return result;
+}
+
+/**
+ * kmmscand_scan_wake - make the scanner re-evaluate its state now
+ */
+void kmmscand_scan_wake(void)
+{
+	wake_up_interruptible(&kmmscand_wait);
+}
+
+/**
+ * kmmscand_scan_retune - apply changed scanner timing knobs now
+ *
+ * Cuts the scanner's current sleep short, so that a long old
+ * scan_sleep_ms is not waited out. The scan times of the mms are brought
+ * within the new bounds at their next visit (kmmscand_clamp_next_scan()).
+ * Called under kmmscand_sysfs_mutex.
+ */
+void kmmscand_scan_retune(void)
+{
+	WRITE_ONCE(kmmscand_tune_seq, READ_ONCE(kmmscand_tune_seq) + 1);
+	kmmscand_scan_wake();
+}
+
+/**
+ * __kmmscand_enter - register an mm for scanning
+ * @mm: a new user mm (fork or execve)
+ *
+ * Allocation failure only means that the mm is not scanned.
+ */
+void __kmmscand_enter(struct mm_struct *mm)
+{
+	struct kmmscand_mm_slot *mslot;
+	struct mm_slot *slot;
+	bool wakeup;
+	pid_t pid;
+
+	if (!kmmscand_slot_cache)
+		return;
+	if (test_and_set_bit(MMF_VM_KMMSCAND, &mm->flags))
+		return;
+
+	mslot = mm_slot_alloc(kmmscand_slot_cache);
+	if (!mslot) {
+		clear_bit(MMF_VM_KMMSCAND, &mm->flags);
+		return;
+	}
+	mslot->next_scan = jiffies +
+		msecs_to_jiffies(READ_ONCE(kmmscand_tun.initial_scan_delay_ms));
+	mslot->scan_period_ms = KMMSCAND_SCAN_PERIOD_MS_DEF;
+	mslot->scan_size_mb = READ_ONCE(kmmscand_tun.scan_size_mb);
+	mslot->target_nid = NUMA_NO_NODE;
+	mslot->target_rule = KMMSCAND_TARGET_NONE;
+	mslot->initial = true;
+	/* No sweep yet: the first one's window reaches back to its start. */
+	mslot->sweep_start = mslot->next_scan;
+	/*
+	 * At fork the child's pid is not allocated yet, while its task,
+	 * the mm's owner, still carries the parent's: report none.
+	 */
+	if (mm == current->mm)
+		mslot->pid = kmmscand_mm_pid(mm);
+	pid = mslot->pid;
+	slot = &mslot->slot;
+	/* The slot's reference, dropped when the slot is freed. */
+	mmgrab(mm);
+
+	spin_lock(&kmmscand_mm_lock);
+	mm_slot_insert(kmmscand_slots_hash, mm, slot);
+	wakeup = list_empty(&kmmscand_scan.mm_head);
+	list_add_tail(&mslot->slot.mm_node, &kmmscand_scan.mm_head);
+	spin_unlock(&kmmscand_mm_lock);
+
+	trace_kmmscand_mm_register(pid);
+	if (wakeup)
+		kmmscand_scan_wake();
+}
+
+/* Trace an mm leaving: its owner is usually gone, use the last one seen. */
+static void kmmscand_trace_unregister(struct kmmscand_mm_slot *mslot)
+{
+	pid_t pid;
+
+	if (!trace_kmmscand_mm_unregister_enabled())
+		return;
+	pid = kmmscand_mm_pid(mslot->slot.mm);
+	trace_kmmscand_mm_unregister(pid ?: mslot->pid);
+}
+
+/**
+ * __kmmscand_exit - unregister an mm whose last user is gone
+ * @mm: the mm, from __mmput() before exit_mmap()
+ */
+void __kmmscand_exit(struct mm_struct *mm)
+{
+	struct kmmscand_mm_slot *mslot = NULL;
+	struct mm_slot *slot;
+	bool free = false;
+
+	spin_lock(&kmmscand_mm_lock);
+	slot = mm_slot_lookup(kmmscand_slots_hash, mm);
+	if (slot) {
+		mslot = mm_slot_entry(slot, struct kmmscand_mm_slot, slot);
+		if (kmmscand_scan.mm_slot != mslot) {
+			hash_del(&slot->hash);
+			list_del(&slot->mm_node);
+			free = true;
+		}
+	}
+	spin_unlock(&kmmscand_mm_lock);
+
+	if (free) {
+		kmmscand_trace_unregister(mslot);
+		clear_bit(MMF_VM_KMMSCAND, &mm->flags);
+		mm_slot_free(kmmscand_slot_cache, mslot);
+		mmdrop(mm);
+	} else if (mslot) {
+		/*
+		 * The scanner owns the slot and frees it once it sees
+		 * mm_users == 0, which it checks after every mmap_lock
+		 * acquisition. Taking the lock for write here waits for a
+		 * walk in progress, so no walk runs once exit_mmap() starts
+		 * freeing the page tables.
+		 */
+		mmap_write_lock(mm);
+		mmap_write_unlock(mm);
+	}
+}
+
+/* Free a slot whose mm has no users left. */
+static void kmmscand_collect_mm_slot(struct kmmscand_mm_slot *mslot)
+{
+	struct mm_struct *mm = mslot->slot.mm;
+
+	lockdep_assert_held(&kmmscand_mm_lock);
+
+	if (!kmmscand_test_exit(mm))
+		return;
+	kmmscand_trace_unregister(mslot);
+	hash_del(&mslot->slot.hash);
+	list_del(&mslot->slot.mm_node);
+	clear_bit(MMF_VM_KMMSCAND, &mm->flags);
+	mm_slot_free(kmmscand_slot_cache, mslot);
+	mmdrop(mm);
+}
+
+/* Move the cursor past @mslot, collecting it if its mm is gone. */
+static void kmmscand_advance_cursor(struct kmmscand_mm_slot *mslot)
+{
+	lockdep_assert_held(&kmmscand_mm_lock);
+
+	if (list_is_last(&mslot->slot.mm_node, &kmmscand_scan.mm_head))
+		kmmscand_scan.mm_slot = NULL;
+	else
+		kmmscand_scan.mm_slot = list_next_entry(mslot, slot.mm_node);
+	memset(kmmscand_scan.node_young, 0,
+	       nr_node_ids * sizeof(kmmscand_scan.node_young[0]));
+	kmmscand_collect_mm_slot(mslot);
+}
+
+/*
+ * Bring back a next_scan computed with a longer initial delay, period
+ * bound or lower level than now apply. Called by the scanner for the
+ * cursor's slot; without a change it never moves next_scan, since every
+ * next_scan is set within these bounds.
+ */
+static void kmmscand_clamp_next_scan(struct kmmscand_mm_slot *mslot)
+{
+	unsigned long bound;
+	unsigned int ms;
+
+	if (mslot->initial) {
+		ms = READ_ONCE(kmmscand_tun.initial_scan_delay_ms);
+	} else {
+		ms = READ_ONCE(kmmscand_tun.scan_period_max_ms);
+		ms = kmmscand_level_period(ms,
+					   kmmscand_mm_level(mslot->slot.mm));
+	}
+	bound = jiffies + msecs_to_jiffies(ms);
+	if (time_after(mslot->next_scan, bound))
+		mslot->next_scan = bound;
+}
+
+/*
+ * Visit the cursor's mm. Called with kmmscand_mm_lock held and a cursor
+ * set; returns with the lock released.
+ */
+static unsigned int kmmscand_scan_cursor(unsigned int budget)
+	__releases(&kmmscand_mm_lock)
+{
+	struct kmmscand_mm_slot *mslot = kmmscand_scan.mm_slot;
+	enum kmmscand_scan_result result;
+	unsigned int progress;
+
+	lockdep_assert_held(&kmmscand_mm_lock);
+
+	kmmscand_clamp_next_scan(mslot);
+	if (kmmscand_test_exit(mslot->slot.mm) || !kmmscand_mm_due(mslot)) {
+		/* An exiting mm is collected: the visit is given up. */
+		if (kmmscand_test_exit(mslot->slot.mm))
+			count_vm_event(KMMSCAND_MM_SKIPPED);
+		kmmscand_advance_cursor(mslot);
+		spin_unlock(&kmmscand_mm_lock);
+		return 1;
+	}
+	spin_unlock(&kmmscand_mm_lock);
+
+	result = kmmscand_scan_mm(mslot, budget, kmmscand_scan.node_young,
+				  &progress);
+
+	spin_lock(&kmmscand_mm_lock);
+	/* Only the scanner moves the cursor: it still points at mslot. */
+	if (result != KMMSCAND_SCAN_BUDGET)
+		kmmscand_advance_cursor(mslot);
+	spin_unlock(&kmmscand_mm_lock);
+	return progress;
+}
+
+/* One wake's work: bounded by the PTE budget, mms_to_scan and two rounds. */
+static void kmmscand_do_scan(void)
+{
+	unsigned int mms = READ_ONCE(kmmscand_tun.mms_to_scan);
+	unsigned int progress = 0, visited = 0, rounds = 0;
+
+	while (progress < KMMSCAND_WAKE_BUDGET && visited < mms) {
+		cond_resched();
+		if (unlikely(kthread_should_stop() || freezing(current)))
+			break;
+
+		spin_lock(&kmmscand_mm_lock);
+		if (!kmmscand_scan.mm_slot) {
+			/* Idle mms must not make one wake spin. */
+			if (++rounds > 2 ||
+			    list_empty(&kmmscand_scan.mm_head)) {
+				spin_unlock(&kmmscand_mm_lock);
+				break;
+			}
+			kmmscand_scan.mm_slot =
+				list_first_entry(&kmmscand_scan.mm_head,
+						 struct kmmscand_mm_slot,
+						 slot.mm_node);
+		}
+		progress += kmmscand_scan_cursor(KMMSCAND_WAKE_BUDGET -
+						 progress);
+		visited++;
+	}
+	trace_kmmscand_wake(progress, visited);
+}
+
+static bool kmmscand_should_run(void)
+{
+	return READ_ONCE(kmmscand_tun.scan_enabled) &&
+	       kmmscand_peer_in_charge() == KMMSCAND_PEER_NONE &&
+	       !list_empty(&kmmscand_scan.mm_head) &&
+	       kmmscand_has_lowertier(NULL);
+}
+
+static int kmmscand(void *none)
+{
+	unsigned int seq;
+
+	set_freezable();
+	set_user_nice(current, MAX_NICE);
+
+	while (!kthread_should_stop()) {
+		if (!kmmscand_should_run()) {
+			/*
+			 * Memory tiers have no change notification, nor do
+			 * the other promoters: poll for a lower tier
+			 * appearing, and every second for a peer stopping.
+			 */
+			wait_event_freezable_timeout(kmmscand_wait,
+						     kthread_should_stop() ||
+						     kmmscand_should_run(),
+						     kmmscand_peer_in_charge() ?
+						     HZ : KMMSCAND_IDLE_RECHECK);
+			continue;
+		}
+		kmmscand_hotness_sync_tiers();
+		kmmscand_do_scan();
+		/* A retune ends the sleep early: see kmmscand_scan_retune() */
+		seq = READ_ONCE(kmmscand_tune_seq);
+		wait_event_freezable_timeout(kmmscand_wait,
+					     kthread_should_stop() ||
+					     READ_ONCE(kmmscand_tune_seq) != seq,
+			msecs_to_jiffies(READ_ONCE(kmmscand_tun.scan_sleep_ms)));
+	}
+
+	spin_lock(&kmmscand_mm_lock);
+	if (kmmscand_scan.mm_slot) {
+		kmmscand_collect_mm_slot(kmmscand_scan.mm_slot);
+		kmmscand_scan.mm_slot = NULL;
+	}
+	spin_unlock(&kmmscand_mm_lock);
+	return 0;
+}
+
+/**
+ * kmmscand_scan_init - let mms register, and start the scanner thread
+ *
+ * Return: 0 or a negative errno, with nothing left behind.
+ */
+int __init kmmscand_scan_init(void)
+{
+	struct task_struct *t;
+
+	kmmscand_slot_cache = KMEM_CACHE(kmmscand_mm_slot, 0);
+	if (!kmmscand_slot_cache)
+		return -ENOMEM;
+
+	t = kthread_run(kmmscand, NULL, "kmmscand");
+	if (IS_ERR(t)) {
+		kmem_cache_destroy(kmmscand_slot_cache);
+		kmmscand_slot_cache = NULL;
+		return PTR_ERR(t);
+	}
+	kmmscand_thread = t;
+	return 0;
 }
