@@ -9,7 +9,6 @@
 #include <linux/bitops.h>
 #include <linux/errno.h>
 #include <linux/mm_types.h>
-#include <linux/sched/coredump.h>
 
 struct seq_file;
 struct zone;
@@ -98,14 +97,15 @@ enum kmmscand_target_rule {
 
 /*
  * The prctl(PR_SET_MEMSCAN) level of an mm: 0 opts out of kmmscand, 5 is
- * the default, 10 scans most often. It lives in mm->flags as level ^ 5, so
- * that an mm whose flags start at zero (an mm created by a kernel thread)
- * has the default level; MMF_INIT_MASK carries it over fork and execve.
+ * the default, 10 scans most often. It lives in mm->kmmscand_level as
+ * level ^ 5, so that an mm created zeroed (by a kernel thread) has the
+ * default level; mm_init() carries it over fork and execve.
  */
 #define KMMSCAND_LEVEL_OFF	0
 #define KMMSCAND_LEVEL_DEF	5
 #define KMMSCAND_LEVEL_MAX	10
 
+#ifdef CONFIG_KMMSCAND
 /**
  * kmmscand_mm_level - the kmmscand level of an mm
  * @mm: the mm
@@ -114,13 +114,24 @@ enum kmmscand_target_rule {
  */
 static inline unsigned int kmmscand_mm_level(struct mm_struct *mm)
 {
-	unsigned long flags = READ_ONCE(mm->flags);
-
-	return ((flags & MMF_KMMSCAND_LEVEL_MASK) >> MMF_KMMSCAND_LEVEL) ^
-	       KMMSCAND_LEVEL_DEF;
+	return READ_ONCE(mm->kmmscand_level) ^ KMMSCAND_LEVEL_DEF;
 }
 
-#ifdef CONFIG_KMMSCAND
+/**
+ * kmmscand_mm_init - kmmscand's part of a new mm
+ * @mm: the mm being set up by mm_init(), a copy of @oldmm on fork
+ * @oldmm: the mm of the task creating it (the parent's, or the one
+ *	execve() replaces), or NULL
+ *
+ * Not registered yet, whatever the copy says; the level is @oldmm's.
+ */
+static inline void kmmscand_mm_init(struct mm_struct *mm,
+				    struct mm_struct *oldmm)
+{
+	mm->kmmscand_slot = NULL;
+	mm->kmmscand_level = oldmm ? READ_ONCE(oldmm->kmmscand_level) : 0;
+}
+
 void __kmmscand_enter(struct mm_struct *mm);
 void __kmmscand_exit(struct mm_struct *mm);
 void kmmscand_record_access(unsigned long pfn, int nid,
@@ -143,7 +154,7 @@ void kmmscand_peer_active(enum kmmscand_peer peer, unsigned long interval);
  * @oldmm: the parent's mm
  *
  * Every user mm is tracked, so the child is registered whatever the parent
- * state; the cost is one slab allocation and one hash insertion.
+ * state; the cost is one slab allocation and one list insertion.
  */
 static inline void kmmscand_fork(struct mm_struct *mm, struct mm_struct *oldmm)
 {
@@ -165,10 +176,15 @@ static inline void kmmscand_execve(struct mm_struct *mm)
  */
 static inline void kmmscand_exit(struct mm_struct *mm)
 {
-	if (test_bit(MMF_VM_KMMSCAND, &mm->flags))
+	if (mm->kmmscand_slot)
 		__kmmscand_exit(mm);
 }
 #else /* !CONFIG_KMMSCAND */
+static inline void kmmscand_mm_init(struct mm_struct *mm,
+				    struct mm_struct *oldmm)
+{
+}
+
 static inline void kmmscand_fork(struct mm_struct *mm, struct mm_struct *oldmm)
 {
 }

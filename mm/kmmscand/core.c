@@ -34,7 +34,7 @@
  *
  * Every user mm is registered when it is created (fork, execve) and
  * dropped when its last user goes (__mmput), khugepaged-style: a
- * struct kmmscand_mm_slot in a hash and a list, an MMF_VM_KMMSCAND bit and
+ * struct kmmscand_mm_slot on a list, pointed to by mm->kmmscand_slot, and
  * an mmgrab() reference. The scanner thread "kmmscand" visits the mms
  * round-robin through a single cursor (struct kmmscand_scan). A visit
  * continues the mm's current pass: it walks the page tables under
@@ -65,7 +65,7 @@
  * - mem_hotplug_lock -> kmmscand_hotness_mutex.
  * - mmap_lock -> kmmscand_mm_lock: fork and execve register the new mm
  *   under the parent's (old) mmap_lock. kmmscand_mm_lock (spinlock)
- *   protects the slot hash, the slot list and the cursor, and is never
+ *   protects the slot list, mm->kmmscand_slot and the cursor, and is never
  *   held across a sleep. The scanner never holds it together with
  *   mmap_lock: it drops it while it walks the cursor's mm. The cursor
  *   keeps that slot alive, because __kmmscand_exit() does not free the
@@ -75,7 +75,7 @@
  *   inside it but the scanner's wait queue lock (wake-up).
  *
  * Each mm has a level, set with prctl(PR_SET_MEMSCAN) and kept in
- * mm->flags: 0 opts the mm out (the scanner counts the pass it does not
+ * mm->kmmscand_level: 0 opts the mm out (the scanner counts the pass it does not
  * make in kmmscand_mm_optout and moves on), 1..10 scale its scan period
  * (see kmmscand_level_period()).
  */

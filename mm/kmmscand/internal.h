@@ -151,7 +151,7 @@ struct kmmscand_recheck {
 
 /**
  * struct kmmscand_mm_slot - per-mm scan state
- * @slot: hash and list linkage, must be first
+ * @slot: list linkage and mm (its hash node is unused), must be first
  * @next_scan: jiffies at which the next pass may start
  * @scan_addr: address where the current or next pass resumes
  * @pass_bytes: bytes of scannable VMA covered by the current pass

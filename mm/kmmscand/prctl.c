@@ -4,7 +4,7 @@
  * the Memscan: line of /proc/<pid>/status. See
  * Documentation/userspace-api/memscan.rst.
  */
-#include <linux/atomic.h>
+#include <linux/compiler.h>
 #include <linux/kmmscand.h>
 #include <linux/mm_types.h>
 #include <linux/seq_file.h>
@@ -19,9 +19,9 @@
  * @arg4: must be 0
  * @arg5: must be 0
  *
- * mmap_lock is not needed: the level is one field of mm->flags, updated
- * atomically with respect to the other bits, and readers take it as a
- * hint. The scanner sees the new level at its next visit of the mm.
+ * mmap_lock is not needed: the level is one byte of the mm, and readers
+ * take it as a hint. The scanner sees the new level at its next visit of
+ * the mm, kmmmigrated at the next folio of the mm it checks.
  *
  * Return: 0, or -EINVAL (nothing changed) for an out-of-range level, a
  * non-zero unused argument or a task without an mm.
@@ -30,16 +30,10 @@ int kmmscand_prctl_set(struct mm_struct *mm, unsigned long level,
 		       unsigned long arg3, unsigned long arg4,
 		       unsigned long arg5)
 {
-	unsigned long old, new;
-
 	if (arg3 || arg4 || arg5 || level > KMMSCAND_LEVEL_MAX || !mm)
 		return -EINVAL;
 
-	old = READ_ONCE(mm->flags);
-	do {
-		new = (old & ~MMF_KMMSCAND_LEVEL_MASK) |
-		      ((level ^ KMMSCAND_LEVEL_DEF) << MMF_KMMSCAND_LEVEL);
-	} while (!try_cmpxchg(&mm->flags, &old, new));
+	WRITE_ONCE(mm->kmmscand_level, level ^ KMMSCAND_LEVEL_DEF);
 	return 0;
 }
 

@@ -9,7 +9,6 @@
 
 #include <linux/cpuset.h>
 #include <linux/freezer.h>
-#include <linux/hashtable.h>
 #include <linux/kthread.h>
 #include <linux/slab.h>
 #include <linux/wait.h>
@@ -36,14 +35,11 @@
 /* Without lower-tier memory, re-check the tiers this often. */
 #define KMMSCAND_IDLE_RECHECK	(10 * HZ)
 
-#define KMMSCAND_SLOT_HASH_BITS	10
-
-/* Protects kmmscand_slots_hash, the slot list and the cursor. */
+/*
+ * Protects the slot list, the cursor and mm->kmmscand_slot once set (a
+ * new mm is only seen by the context creating it until it registers).
+ */
 static DEFINE_SPINLOCK(kmmscand_mm_lock);
-
-/* mm -> struct kmmscand_mm_slot */
-static DEFINE_READ_MOSTLY_HASHTABLE(kmmscand_slots_hash,
-				    KMMSCAND_SLOT_HASH_BITS);
 
 /* Slab of struct kmmscand_mm_slot; NULL until init succeeded. */
 static struct kmem_cache *kmmscand_slot_cache __ro_after_init;
@@ -1090,20 +1086,16 @@ void kmmscand_scan_retune(void)
 void __kmmscand_enter(struct mm_struct *mm)
 {
 	struct kmmscand_mm_slot *mslot;
-	struct mm_slot *slot;
 	bool wakeup;
 	pid_t pid;
 
-	if (!kmmscand_slot_cache)
-		return;
-	if (test_and_set_bit(MMF_VM_KMMSCAND, &mm->flags))
+	/* A new mm registers once, from the one context creating it. */
+	if (!kmmscand_slot_cache || mm->kmmscand_slot)
 		return;
 
 	mslot = mm_slot_alloc(kmmscand_slot_cache);
-	if (!mslot) {
-		clear_bit(MMF_VM_KMMSCAND, &mm->flags);
+	if (!mslot)
 		return;
-	}
 	mslot->next_scan = jiffies +
 		msecs_to_jiffies(READ_ONCE(kmmscand_tun.initial_scan_delay_ms));
 	mslot->scan_period_ms = KMMSCAND_SCAN_PERIOD_MS_DEF;
@@ -1120,12 +1112,12 @@ void __kmmscand_enter(struct mm_struct *mm)
 	if (mm == current->mm)
 		mslot->pid = kmmscand_mm_pid(mm);
 	pid = mslot->pid;
-	slot = &mslot->slot;
+	mslot->slot.mm = mm;
 	/* The slot's reference, dropped when the slot is freed. */
 	mmgrab(mm);
 
 	spin_lock(&kmmscand_mm_lock);
-	mm_slot_insert(kmmscand_slots_hash, mm, slot);
+	mm->kmmscand_slot = mslot;
 	wakeup = list_empty(&kmmscand_scan.mm_head);
 	list_add_tail(&mslot->slot.mm_node, &kmmscand_scan.mm_head);
 	spin_unlock(&kmmscand_mm_lock);
@@ -1152,25 +1144,24 @@ static void kmmscand_trace_unregister(struct kmmscand_mm_slot *mslot)
  */
 void __kmmscand_exit(struct mm_struct *mm)
 {
-	struct kmmscand_mm_slot *mslot = NULL;
-	struct mm_slot *slot;
+	struct kmmscand_mm_slot *mslot;
 	bool free = false;
 
+	/*
+	 * Under the lock: the scanner may have collected the slot since
+	 * mm_users dropped to zero, and cleared the pointer.
+	 */
 	spin_lock(&kmmscand_mm_lock);
-	slot = mm_slot_lookup(kmmscand_slots_hash, mm);
-	if (slot) {
-		mslot = mm_slot_entry(slot, struct kmmscand_mm_slot, slot);
-		if (kmmscand_scan.mm_slot != mslot) {
-			hash_del(&slot->hash);
-			list_del(&slot->mm_node);
-			free = true;
-		}
+	mslot = mm->kmmscand_slot;
+	if (mslot && kmmscand_scan.mm_slot != mslot) {
+		list_del(&mslot->slot.mm_node);
+		mm->kmmscand_slot = NULL;
+		free = true;
 	}
 	spin_unlock(&kmmscand_mm_lock);
 
 	if (free) {
 		kmmscand_trace_unregister(mslot);
-		clear_bit(MMF_VM_KMMSCAND, &mm->flags);
 		mm_slot_free(kmmscand_slot_cache, mslot);
 		mmdrop(mm);
 	} else if (mslot) {
@@ -1196,9 +1187,8 @@ static void kmmscand_collect_mm_slot(struct kmmscand_mm_slot *mslot)
 	if (!kmmscand_test_exit(mm))
 		return;
 	kmmscand_trace_unregister(mslot);
-	hash_del(&mslot->slot.hash);
 	list_del(&mslot->slot.mm_node);
-	clear_bit(MMF_VM_KMMSCAND, &mm->flags);
+	mm->kmmscand_slot = NULL;
 	mm_slot_free(kmmscand_slot_cache, mslot);
 	mmdrop(mm);
 }
