@@ -29,7 +29,7 @@ KOUT := $(BUILD)/kernel
 endif
 BZIMAGE := $(KOUT)/arch/x86/boot/bzImage
 
-.PHONY: all help deps tree kernel initramfs vm run compare test stress check quilt clean distclean
+.PHONY: all help deps tree kernel initramfs vm run compare test stress forkcost check quilt clean distclean
 
 all: kernel initramfs
 
@@ -44,6 +44,7 @@ help:
 	@echo "  compare    skewed workload under kmmscand, numa_balancing=2 and DAMON, side by side"
 	@echo "  test       run KUnit and kselftests in the VM; closing line 'N passed, N failed'"
 	@echo "  stress     DURATION seconds (300) of churn, hotplug, pressure and knob fuzzing (DEBUG=1 by default)"
+	@echo "  forkcost   fork+exit+wait cost with and without CONFIG_KMMSCAND (RUNS=3 boots each)"
 	@echo "  check      checkpatch --strict on our files and patches, W=1 build of our code"
 	@echo "  quilt      run quilt in the assembled tree on patches/, e.g. make quilt Q=refresh"
 	@echo "  clean      remove build outputs (keeps the downloaded package and the tree)"
@@ -81,6 +82,9 @@ test: initramfs
 stress: initramfs
 	@lab/run-tests.py --stress $(DURATION) $(if $(filter 1,$(DEBUG)),--debug)
 
+forkcost: initramfs
+	@lab/forkcost.sh
+
 check: kernel
 	@lab/check.sh
 
@@ -88,7 +92,7 @@ quilt: tree
 	cd $(BUILD)/linux && QUILT_PATCHES=$(CURDIR)/patches QUILT_PC=.pc quilt $(Q)
 
 clean:
-	rm -rf $(BUILD)/kernel $(BUILD)/kernel-debug $(BUILD)/initramfs $(BUILD)/initramfs.cpio \
+	rm -rf $(BUILD)/kernel $(BUILD)/kernel-debug $(BUILD)/kernel-nokmmscand $(BUILD)/initramfs $(BUILD)/initramfs.cpio \
 		$(BUILD)/kselftest $(BUILD)/kselftest-build $(BUILD)/logs
 
 distclean:

@@ -9,22 +9,36 @@ REPO=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$REPO/build}
 TREE=$BUILD/linux
 DEBUG=${DEBUG:-0}
+# VARIANT=name: configs/variants/name.config on top, built in
+# $BUILD/kernel-name (make forkcost builds VARIANT=nokmmscand).
+VARIANT=${VARIANT:-}
 if [ "$DEBUG" = 1 ]; then
 	OUT=$BUILD/kernel-debug
 else
 	OUT=$BUILD/kernel
 fi
+[ -n "$VARIANT" ] && OUT=$BUILD/kernel-$VARIANT
 JOBS=${JOBS:-$(nproc)}
 
 die() { echo "lab: kernel: $*" >&2; exit 1; }
 [ -f "$TREE/Makefile" ] || die "no tree at $TREE: run 'make tree'"
 
+# A variant names the fragments it replaces: "# lab-drop: NAME.config".
+drop=" debug.config "
+if [ -n "$VARIANT" ] && [ -f "$REPO/configs/variants/$VARIANT.config" ]; then
+	drop+="$(sed -n 's/^# lab-drop: *//p' "$REPO/configs/variants/$VARIANT.config" | tr '\n' ' ') "
+fi
 fragments=()
 for f in "$REPO"/configs/*.config; do
-	[ "$(basename "$f")" = debug.config ] && continue
+	case "$drop" in *" $(basename "$f") "*) continue ;; esac
 	fragments+=("$f")
 done
 [ "$DEBUG" = 1 ] && fragments+=("$REPO/configs/debug.config")
+if [ -n "$VARIANT" ]; then
+	[ -f "$REPO/configs/variants/$VARIANT.config" ] ||
+		die "no configs/variants/$VARIANT.config"
+	fragments+=("$REPO/configs/variants/$VARIANT.config")
+fi
 
 make_args=(-C "$TREE" O="$OUT" ARCH=x86_64)
 if command -v ccache >/dev/null && [ "${CCACHE:-1}" != 0 ]; then
