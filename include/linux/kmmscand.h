@@ -176,7 +176,8 @@ static inline void kmmscand_execve(struct mm_struct *mm)
  */
 static inline void kmmscand_exit(struct mm_struct *mm)
 {
-	if (mm->kmmscand_slot)
+	/* The scanner may clear it meanwhile: __kmmscand_exit() knows. */
+	if (READ_ONCE(mm->kmmscand_slot))
 		__kmmscand_exit(mm);
 }
 #else /* !CONFIG_KMMSCAND */

@@ -84,9 +84,7 @@ static nodemask_t kmmscand_lower_nodes;
  */
 u8 kmmscand_tick(unsigned long now, unsigned int window_ms)
 {
-	unsigned long len = msecs_to_jiffies(window_ms) / KMMSCAND_WINDOW_TICKS;
-
-	return (now / max(len, 1UL)) & KMMSCAND_REC_TICK_MASK;
+	return (now / kmmscand_tick_len(window_ms)) & KMMSCAND_REC_TICK_MASK;
 }
 
 /**
@@ -99,11 +97,10 @@ u8 kmmscand_tick(unsigned long now, unsigned int window_ms)
  */
 unsigned int kmmscand_window_ticks(unsigned long span, unsigned int window_ms)
 {
-	unsigned long len = msecs_to_jiffies(window_ms) / KMMSCAND_WINDOW_TICKS;
-	unsigned long ticks = span / max(len, 1UL);
+	unsigned long ticks = min_t(unsigned long,
+				    span / kmmscand_tick_len(window_ms),
+				    KMMSCAND_WINDOW_MAX_TICKS);
 
-	if (ticks >= KMMSCAND_WINDOW_MAX_TICKS)
-		return KMMSCAND_WINDOW_MAX_TICKS;
 	return clamp_t(unsigned long, ticks + 2, KMMSCAND_WINDOW_TICKS,
 		       KMMSCAND_WINDOW_MAX_TICKS);
 }

@@ -302,6 +302,12 @@ static inline bool kmmscand_test_exit(struct mm_struct *mm)
 #define KMMSCAND_AGE_TICKS		KMMSCAND_WINDOW_MAX_TICKS
 #define KMMSCAND_AGE_PERIOD_TICKS	64U
 
+/* Jiffies per record tick: an eighth of hot_window_ms, at least one. */
+static inline unsigned long kmmscand_tick_len(unsigned int window_ms)
+{
+	return max(msecs_to_jiffies(window_ms) / KMMSCAND_WINDOW_TICKS, 1UL);
+}
+
 static inline u8 kmmscand_rec_tick(u16 rec)
 {
 	return rec & KMMSCAND_REC_TICK_MASK;

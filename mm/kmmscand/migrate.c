@@ -689,12 +689,11 @@ static bool kmmscand_migrate_round(struct kmmscand_migrate_state *ms)
 static void kmmscand_age_store(struct kmmscand_migrate_state *ms)
 {
 	unsigned int window_ms = READ_ONCE(kmmscand_tun.hot_window_ms);
-	unsigned long len;
 
 	if (time_before(jiffies, ms->age_next))
 		return;
-	len = msecs_to_jiffies(window_ms) / KMMSCAND_WINDOW_TICKS;
-	ms->age_next = jiffies + max(len, 1UL) * KMMSCAND_AGE_PERIOD_TICKS;
+	ms->age_next = jiffies +
+		kmmscand_tick_len(window_ms) * KMMSCAND_AGE_PERIOD_TICKS;
 	kmmscand_hotness_age(kmmscand_tick(jiffies, window_ms));
 }
 

@@ -47,9 +47,6 @@ static struct kmem_cache *kmmscand_slot_cache __ro_after_init;
 /* The scanner sleeps here. */
 static DECLARE_WAIT_QUEUE_HEAD(kmmscand_wait);
 
-/* The scanner thread, NULL when not running. */
-static struct task_struct *kmmscand_thread __read_mostly;
-
 /*
  * Bumped by kmmscand_scan_retune(): a sleeping scanner wakes up when it
  * changes. Written under kmmscand_sysfs_mutex, read locklessly.
@@ -982,16 +979,20 @@ kmmscand_scan_mm(struct kmmscand_mm_slot *mslot, unsigned int budget,
 	}
 
 	if (!mslot->in_pass) {
+		bool first_sweep = mslot->initial;
+
 		mslot->in_pass = true;
 		mslot->initial = false;
 		/*
 		 * A new sweep of the mm: its candidates replace the old,
 		 * and its observations look back to the previous sweep's
-		 * start, where the page was seen last (internal.h).
+		 * start, where the page was seen last, or to their own
+		 * sweep's start for the first (internal.h).
 		 */
 		if (!mslot->scan_addr) {
 			mslot->probe_seen = 0;
-			mslot->prev_sweep_start = mslot->sweep_start;
+			mslot->prev_sweep_start = first_sweep ? jiffies :
+						  mslot->sweep_start;
 			mslot->sweep_start = jiffies;
 		}
 		trace_kmmscand_scan_start(mslot->pid, mslot->scan_addr);
@@ -1090,7 +1091,7 @@ void __kmmscand_enter(struct mm_struct *mm)
 	pid_t pid;
 
 	/* A new mm registers once, from the one context creating it. */
-	if (!kmmscand_slot_cache || mm->kmmscand_slot)
+	if (!kmmscand_slot_cache || READ_ONCE(mm->kmmscand_slot))
 		return;
 
 	mslot = mm_slot_alloc(kmmscand_slot_cache);
@@ -1103,8 +1104,6 @@ void __kmmscand_enter(struct mm_struct *mm)
 	mslot->target_nid = NUMA_NO_NODE;
 	mslot->target_rule = KMMSCAND_TARGET_NONE;
 	mslot->initial = true;
-	/* No sweep yet: the first one's window reaches back to its start. */
-	mslot->sweep_start = mslot->next_scan;
 	/*
 	 * At fork the child's pid is not allocated yet, while its task,
 	 * the mm's owner, still carries the parent's: report none.
@@ -1117,7 +1116,7 @@ void __kmmscand_enter(struct mm_struct *mm)
 	mmgrab(mm);
 
 	spin_lock(&kmmscand_mm_lock);
-	mm->kmmscand_slot = mslot;
+	WRITE_ONCE(mm->kmmscand_slot, mslot);
 	wakeup = list_empty(&kmmscand_scan.mm_head);
 	list_add_tail(&mslot->slot.mm_node, &kmmscand_scan.mm_head);
 	spin_unlock(&kmmscand_mm_lock);
@@ -1155,7 +1154,7 @@ void __kmmscand_exit(struct mm_struct *mm)
 	mslot = mm->kmmscand_slot;
 	if (mslot && kmmscand_scan.mm_slot != mslot) {
 		list_del(&mslot->slot.mm_node);
-		mm->kmmscand_slot = NULL;
+		WRITE_ONCE(mm->kmmscand_slot, NULL);
 		free = true;
 	}
 	spin_unlock(&kmmscand_mm_lock);
@@ -1188,7 +1187,8 @@ static void kmmscand_collect_mm_slot(struct kmmscand_mm_slot *mslot)
 		return;
 	kmmscand_trace_unregister(mslot);
 	list_del(&mslot->slot.mm_node);
-	mm->kmmscand_slot = NULL;
+	/* kmmscand_exit() may be looking: it re-reads under the lock. */
+	WRITE_ONCE(mm->kmmscand_slot, NULL);
 	mm_slot_free(kmmscand_slot_cache, mslot);
 	mmdrop(mm);
 }
@@ -1363,6 +1363,5 @@ int __init kmmscand_scan_init(void)
 		kmmscand_slot_cache = NULL;
 		return PTR_ERR(t);
 	}
-	kmmscand_thread = t;
 	return 0;
 }

@@ -159,8 +159,6 @@ static void kmmscand_rec_tick_wrap(struct kunit *test)
 	rec = kmmscand_rec_demote(5);
 	KUNIT_EXPECT_EQ(test, kmmscand_rec_age(rec, 5 + 127), rec);
 	KUNIT_EXPECT_EQ(test, kmmscand_rec_age(rec, 5 + 128), (u16)0);
-	/* nothing to age in a record never accessed */
-	KUNIT_EXPECT_EQ(test, kmmscand_rec_age(0, 200), (u16)0);
 
 	/* ticks: an eighth of the window, modulo 256 */
 	KUNIT_EXPECT_EQ(test, kmmscand_tick(0, 8000), 0);
