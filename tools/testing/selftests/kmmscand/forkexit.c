@@ -76,7 +76,7 @@ int main(int argc, char **argv)
 		       r + 1, ns[r]);
 	}
 	qsort(ns, rounds, sizeof(*ns), cmp);
-	printf("forkexit: %d rounds of %d forks, %zu MB parent: median %.0f ns, min %.0f, max %.0f\n",
+	printf("forkexit: %d x %d forks, %zu MB parent: median %.0f ns, min %.0f, max %.0f\n",
 	       rounds, forks, mb, ns[rounds / 2], ns[0], ns[rounds - 1]);
 	return 0;
 }
