@@ -51,6 +51,8 @@ FIXTURE_TEARDOWN(hotfirst)
 {
 	unsigned int i;
 
+	trace_stop();
+	trace_write("trace_clock", "local");
 	kmmscand_set("scan_period_min_ms", "100");
 	for (i = 0; i < NR_SAVED; i++)
 		if (self->knob[i][0])
@@ -99,6 +101,40 @@ static void read_freq_histogram(long long *v)
  */
 #define SKEW_WARM	102
 #define SKEW_WARM_SLOW	26
+/*
+ * Accesses per second at most: a hot page gets about 80 a second (young
+ * again at any re-check), a page that is not hot about 1 (young again
+ * 100 ms after a clear one time in ten). Without a cap, a faster machine
+ * makes every page hotter in absolute terms, and the pages that are not
+ * hot climb the levels by luck more often: 15% of the first promoted were
+ * such pages in a CI run at 2.3 accesses/s each.
+ */
+#define SKEW_RATE	1200000UL
+
+/* The promotion level's changes during a run, for the log. */
+struct level_log {
+	double t0;		/* CLOCK_MONOTONIC, as the "mono" trace clock */
+	char text[2048];
+	size_t len;
+};
+
+static void level_line(const char *line, void *arg)
+{
+	struct level_log *lg = arg;
+	const char *p = strstr(line, ": kmmscand_promote_level:");
+	unsigned int old, new, fit;
+
+	/* "... [cpu] flags  12.345678: kmmscand_promote_level: old=7 ..." */
+	if (!p || lg->len + 32 > sizeof(lg->text) ||
+	    sscanf(p, ": kmmscand_promote_level: old=%u new=%u fit=%u",
+		   &old, &new, &fit) != 3)
+		return;
+	while (p > line && p[-1] != ' ')
+		p--;
+	lg->len += snprintf(lg->text + lg->len, sizeof(lg->text) - lg->len,
+			    " %.2f:%u>%u(%u)", strtod(p, NULL) - lg->t0, old,
+			    new, fit);
+}
 
 /* kmmmigrated has nothing ready left from earlier tests: level 7. */
 static bool migrator_idle(double secs)
@@ -132,7 +168,10 @@ TEST_F_TIMEOUT(hotfirst, skewed_hottest_first, 300)
 	long long ptes = vmstat("kmmscand_pte_scanned");
 	long long rechecked = vmstat("kmmscand_pte_rechecked");
 	unsigned int warm_share = slow ? SKEW_WARM_SLOW : SKEW_WARM;
-	struct skew s = { .pages = pages, .warm_share = warm_share };
+	struct skew s = { .pages = pages, .warm_share = warm_share,
+			  .rate = SKEW_RATE };
+	static const char * const levels[] = { "kmmscand_promote_level", NULL };
+	struct level_log lg = { 0 };
 	int *status;
 	pthread_t t;
 
@@ -150,9 +189,12 @@ TEST_F_TIMEOUT(hotfirst, skewed_hottest_first, 300)
 	ASSERT_NE(NULL, s.buf);
 	read_freq_histogram(hist);
 	ASSERT_TRUE(migrator_idle(60));
+	ASSERT_EQ(0, trace_write("trace_clock", "mono"));
+	ASSERT_EQ(0, trace_start(levels, NULL));
 	ASSERT_EQ(0, pthread_create(&t, NULL, skew_worker, &s));
 
 	start = now_s();
+	lg.t0 = start;
 	while (now_s() - start < 240) {
 		size_t hot0 = 0, warm0 = 0;
 
@@ -171,6 +213,7 @@ TEST_F_TIMEOUT(hotfirst, skewed_hottest_first, 300)
 			precision = 100.0 * hot0 / (hot0 + warm0);
 			ksft_print_msg("first %zu promoted after %.1f s: %.1f%% hot\n",
 				       hot0 + warm0, t_first, precision);
+			print_freq_histogram(hist);
 		}
 		if (hot0 * 10 >= hot_total * 9) {
 			t_hot = now_s() - start;
@@ -180,6 +223,10 @@ TEST_F_TIMEOUT(hotfirst, skewed_hottest_first, 300)
 	}
 	s.stop = 1;
 	pthread_join(t, NULL);
+	trace_stop();
+	trace_count(levels, level_line, &lg);
+	trace_write("trace_clock", "local");
+	ksft_print_msg("promotion level (s:old>new(fit)):%s\n", lg.text);
 	ksft_print_msg("a hot page took %.0f accesses/s, another %.1f/s\n",
 		       s.accesses * (1024.0 - warm_share) / 1024 / hot_total /
 		       (now_s() - start),

@@ -467,6 +467,7 @@ struct skew {
 	char *buf;
 	size_t pages;
 	unsigned int warm_share;
+	unsigned long rate;	/* accesses per second at most; 0: no limit */
 	volatile int stop;
 	unsigned long accesses;
 };
@@ -483,7 +484,9 @@ static inline uint64_t xorshift(uint64_t *x)
  * 90% of the accesses (or all but @warm_share in 1024) go to a random hot
  * page, the others to a random other page; each access loads a word and stores it back (the pattern stays).
  * A short sleep every 64 Ki accesses lets the task be scheduled out and
- * back, as real ones are.
+ * back, as real ones are; with @rate set it sleeps as long as it takes to
+ * stay at or below that many accesses per second, so that a page's access
+ * rate does not depend on how fast the machine is.
  */
 static inline void *skew_worker(void *arg)
 {
@@ -491,6 +494,7 @@ static inline void *skew_worker(void *arg)
 	unsigned int hot_share = 1024 - (s->warm_share ? s->warm_share : 102);
 	uint64_t x = 0x9e3779b97f4a7c15ULL;
 	unsigned long n = 0;
+	double start = now_s(), ahead;
 
 	while (!s->stop) {
 		volatile unsigned long long *p;
@@ -506,8 +510,10 @@ static inline void *skew_worker(void *arg)
 		}
 		p = (unsigned long long *)(s->buf + pg * PAGE_SZ) + ((r >> 50) & 511);
 		*p = *p;
-		if (!(++n & 0xffff))
-			usleep(500);
+		if (++n & 0xffff)
+			continue;
+		ahead = s->rate ? (double)n / s->rate - (now_s() - start) : 0;
+		usleep(ahead > 0.0005 ? ahead * 1e6 : 500);
 	}
 	s->accesses = n;
 	return NULL;
