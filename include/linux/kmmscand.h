@@ -51,6 +51,15 @@ enum kmmscand_source {
  *	where it is
  * @KMMSCAND_MIGRATE_SKIP_CPUSET: no top-tier node is in a mapping mm's
  *	cpuset
+ * @KMMSCAND_MIGRATE_FAIL_PINNED: it has references beyond its mappings
+ *	(pinned, spliced into a pipe, or in transit), so it cannot move
+ * @KMMSCAND_MIGRATE_FAIL_SHARED: a file folio mapped by several processes,
+ *	left alone as a possible shared library (-EACCES from migration)
+ * @KMMSCAND_MIGRATE_FAIL_DIRTY: a dirty file folio, which asynchronous
+ *	migration does not move
+ * @KMMSCAND_MIGRATE_FAIL_WRITEBACK: it is under writeback
+ * @KMMSCAND_MIGRATE_SKIP_BACKOFF: it could not move at a recent try and
+ *	waits out its back-off
  *
  * Reported by the kmmscand_migrate tracepoint.
  */
@@ -63,6 +72,11 @@ enum kmmscand_migrate_result {
 	KMMSCAND_MIGRATE_SKIP_OPTOUT,
 	KMMSCAND_MIGRATE_SKIP_MEMPOLICY,
 	KMMSCAND_MIGRATE_SKIP_CPUSET,
+	KMMSCAND_MIGRATE_FAIL_PINNED,
+	KMMSCAND_MIGRATE_FAIL_SHARED,
+	KMMSCAND_MIGRATE_FAIL_DIRTY,
+	KMMSCAND_MIGRATE_FAIL_WRITEBACK,
+	KMMSCAND_MIGRATE_SKIP_BACKOFF,
 };
 
 /**

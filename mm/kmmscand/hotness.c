@@ -273,6 +273,22 @@ static bool kmmscand_ready_account(struct kmmscand_section *sec, u16 old,
 	return rn && !ro;
 }
 
+/*
+ * Publish section @secnr in the ready map once a record in it became
+ * ready and was counted. set_bit() is unordered on weakly ordered CPUs
+ * (arm64): the barrier keeps the record and its nr_ready count before the
+ * bit, and kmmscand_hotness_take_ready() reads them after clearing the
+ * bit (smp_mb__after_atomic() there). A harvester that clears a bit set
+ * for a new record therefore finds the record counted; if the bit is set
+ * after the clear, the section is found again at the next round.
+ */
+static void kmmscand_publish_section(unsigned long secnr)
+{
+	/* The record and its count before the bit; see above. */
+	smp_mb__before_atomic();
+	set_bit(secnr, kmmscand_ready_map);
+}
+
 /* Ready records of @sec at level @min_level or above. */
 static int kmmscand_section_ready(struct kmmscand_section *sec,
 				  unsigned int min_level)
@@ -388,7 +404,7 @@ void __kmmscand_record_access(unsigned long pfn, int nid,
 		rcu_read_unlock();
 		return;
 	}
-	set_bit(secnr, kmmscand_ready_map);
+	kmmscand_publish_section(secnr);
 	rcu_read_unlock();
 
 	/*
@@ -496,8 +512,7 @@ void kmmscand_folio_migrated(struct folio *src, struct folio *dst,
 		rec = kmmscand_rec_demote(kmmscand_tick(jiffies, window));
 	kmmscand_rec_replace(sec, dpfn, rec);
 	if (kmmscand_rec_ready(rec)) {
-		/* The record before the bit, as for take_ready. */
-		set_bit(pfn_to_section_nr(dpfn), kmmscand_ready_map);
+		kmmscand_publish_section(pfn_to_section_nr(dpfn));
 		kmmscand_migrate_wake();
 	}
 out:
@@ -541,7 +556,7 @@ unsigned int kmmscand_hotness_take_ready(unsigned long *secnr,
 			if (*secnr >= NR_MEM_SECTIONS)
 				break;
 			clear_bit(*secnr, kmmscand_ready_map);
-			/* Pairs with the cmpxchg before set_bit() above. */
+			/* Pairs with kmmscand_publish_section(). */
 			smp_mb__after_atomic();
 		}
 
@@ -692,7 +707,7 @@ void kmmscand_hotness_requeue(unsigned long pfn)
 		} while (!try_cmpxchg(rec, &old, old | KMMSCAND_REC_READY));
 		kmmscand_ready_account(sec, old, old | KMMSCAND_REC_READY,
 				       false);
-		set_bit(secnr, kmmscand_ready_map);
+		kmmscand_publish_section(secnr);
 	}
 out:
 	rcu_read_unlock();

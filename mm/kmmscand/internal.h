@@ -445,6 +445,8 @@ void kmmscand_ratelimit_init(struct kmmscand_ratelimit *rl, unsigned long now);
 bool kmmscand_ratelimit_take(struct kmmscand_ratelimit *rl,
 			     unsigned long nr_pages, unsigned int mbps,
 			     unsigned long now);
+void kmmscand_ratelimit_refund(struct kmmscand_ratelimit *rl,
+			       unsigned long nr_pages, unsigned int mbps);
 unsigned int kmmscand_promote_level(const unsigned long *ready,
 				    const unsigned long *arrivals,
 				    unsigned int threshold,

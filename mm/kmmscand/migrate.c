@@ -6,6 +6,7 @@
 #define pr_fmt(fmt) "kmmscand: " fmt
 
 #include <linux/freezer.h>
+#include <linux/hash.h>
 #include <linux/jiffies.h>
 #include <linux/kthread.h>
 #include <linux/math64.h>
@@ -70,6 +71,31 @@ struct kmmscand_batch {
 	unsigned int nr_pages;
 };
 
+/*
+ * Back-off of folios that could not move (pinned, shared, dirty, under
+ * writeback): a folio is not tried again for a second after such a try,
+ * then two, four, up to a minute while it keeps failing, so that a few
+ * stuck pages cannot take the migrator's time from the rest. The table is
+ * two-way set-associative by pfn: when both entries of a set are taken,
+ * the one whose back-off ends first is forgotten, which only shortens
+ * that folio's back-off. A stuck folio is never isolated and is not
+ * charged to the rate limit.
+ */
+#define KMMSCAND_BACKOFF_BITS		10
+#define KMMSCAND_BACKOFF_MAX_SHIFT	6
+
+/**
+ * struct kmmscand_backoff - one folio that could not move
+ * @pfn: its pfn, ULONG_MAX for a free entry
+ * @until: jiffies before which it is not tried again
+ * @shift: the back-off is HZ << @shift
+ */
+struct kmmscand_backoff {
+	unsigned long pfn;
+	unsigned long until;
+	unsigned int shift;
+};
+
 /**
  * struct kmmscand_migrate_state - kmmmigrated's private state
  * @rl: promotion rate limiter
@@ -89,6 +115,7 @@ struct kmmscand_batch {
  * @arr_time: jiffies of the last arrival sample
  * @pfns: harvested pfns
  * @recs: harvested records
+ * @backoff: folios that could not move, see KMMSCAND_BACKOFF_BITS
  */
 struct kmmscand_migrate_state {
 	struct kmmscand_ratelimit rl;
@@ -107,6 +134,7 @@ struct kmmscand_migrate_state {
 	unsigned long arr_time;
 	unsigned long pfns[KMMSCAND_TAKE];
 	u16 recs[KMMSCAND_TAKE];
+	struct kmmscand_backoff backoff[1 << KMMSCAND_BACKOFF_BITS];
 };
 
 static struct kmmscand_migrate_state kmmscand_mstate;
@@ -197,6 +225,13 @@ unsigned int kmmscand_migrate_level(void)
  */
 void kmmscand_migrate_wake(void)
 {
+	/*
+	 * The caller's ready record and bit before the check of the flag;
+	 * pairs with the smp_store_mb() that clears it before a round reads
+	 * the ready map: either the round sees the record, or this sees the
+	 * flag cleared and sets it.
+	 */
+	smp_mb();
 	if (READ_ONCE(kmmscand_migrate_pending))
 		return;
 	WRITE_ONCE(kmmscand_migrate_pending, true);
@@ -365,6 +400,111 @@ static const struct {
 		KMMSCAND_PROMOTE_SKIP_MEMPOLICY, KMMSCAND_MIGRATE_SKIP_MEMPOLICY },
 };
 
+/* The entry of @pfn in the back-off table, or NULL. */
+static struct kmmscand_backoff *
+kmmscand_backoff_find(struct kmmscand_migrate_state *ms, unsigned long pfn)
+{
+	unsigned int set = hash_long(pfn, KMMSCAND_BACKOFF_BITS - 1) * 2;
+
+	if (ms->backoff[set].pfn == pfn)
+		return &ms->backoff[set];
+	if (ms->backoff[set + 1].pfn == pfn)
+		return &ms->backoff[set + 1];
+	return NULL;
+}
+
+/* Is the folio at @pfn waiting out a back-off? */
+static bool kmmscand_backing_off(struct kmmscand_migrate_state *ms,
+				 unsigned long pfn)
+{
+	struct kmmscand_backoff *e = kmmscand_backoff_find(ms, pfn);
+
+	return e && time_before(jiffies, e->until);
+}
+
+/*
+ * The folio at @pfn could not move: double its back-off if it failed at
+ * its last try too (within a back-off of its end), else start at 1 s.
+ */
+static void kmmscand_back_off(struct kmmscand_migrate_state *ms,
+			      unsigned long pfn)
+{
+	struct kmmscand_backoff *e = kmmscand_backoff_find(ms, pfn);
+	unsigned int shift = 0;
+
+	if (e && time_before(jiffies, e->until + (HZ << e->shift))) {
+		shift = min(e->shift + 1, KMMSCAND_BACKOFF_MAX_SHIFT);
+	} else if (!e) {
+		unsigned int set = hash_long(pfn, KMMSCAND_BACKOFF_BITS - 1) * 2;
+
+		/* Free entries hold ULONG_MAX, whose back-off ended long ago. */
+		e = &ms->backoff[set];
+		if (e->pfn != ULONG_MAX &&
+		    (ms->backoff[set + 1].pfn == ULONG_MAX ||
+		     time_before(ms->backoff[set + 1].until, e->until)))
+			e = &ms->backoff[set + 1];
+	}
+	e->pfn = pfn;
+	e->shift = shift;
+	e->until = jiffies + (HZ << shift);
+}
+
+/* The folio at @pfn can move now: forget its failures. */
+static void kmmscand_backoff_forget(struct kmmscand_migrate_state *ms,
+				    unsigned long pfn)
+{
+	struct kmmscand_backoff *e = kmmscand_backoff_find(ms, pfn);
+
+	if (e)
+		e->pfn = ULONG_MAX;
+}
+
+static void kmmscand_backoff_init(struct kmmscand_migrate_state *ms)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(ms->backoff); i++)
+		ms->backoff[i].pfn = ULONG_MAX;
+}
+
+/*
+ * Why @folio cannot move now, found before isolating it, where migration
+ * would find out only after isolating and unmapping it; or
+ * KMMSCAND_MIGRATE_QUEUED if nothing stops it. As racy as compaction's
+ * check of the same kind (isolate_migratepages_block()): a folio that
+ * passes may still fail, one that fails is tried again after a back-off.
+ */
+static enum kmmscand_migrate_result kmmscand_folio_stuck(struct folio *folio)
+{
+	struct address_space *mapping = folio_mapping(folio);
+	long expected;
+
+	if (folio_test_writeback(folio))
+		return KMMSCAND_MIGRATE_FAIL_WRITEBACK;
+	if (folio_is_file_lru(folio)) {
+		/* What migrate_misplaced_folio_prepare() refuses without a vma */
+		if (folio_likely_mapped_shared(folio))
+			return KMMSCAND_MIGRATE_FAIL_SHARED;
+		if (folio_test_dirty(folio))
+			return KMMSCAND_MIGRATE_FAIL_DIRTY;
+	}
+	/* Our reference, one per mapping, the page or swap cache's */
+	expected = 1 + folio_mapcount(folio);
+	if (mapping)
+		expected += folio_nr_pages(folio) + folio_test_private(folio);
+	if (folio_ref_count(folio) > expected)
+		return KMMSCAND_MIGRATE_FAIL_PINNED;
+	return KMMSCAND_MIGRATE_QUEUED;
+}
+
+/* The vmstat event of each result of kmmscand_folio_stuck(). */
+static const enum vm_event_item kmmscand_stuck_event[] = {
+	[KMMSCAND_MIGRATE_FAIL_PINNED] = KMMSCAND_PROMOTE_FAIL_PINNED,
+	[KMMSCAND_MIGRATE_FAIL_SHARED] = KMMSCAND_PROMOTE_FAIL_SHARED,
+	[KMMSCAND_MIGRATE_FAIL_DIRTY] = KMMSCAND_PROMOTE_FAIL_DIRTY,
+	[KMMSCAND_MIGRATE_FAIL_WRITEBACK] = KMMSCAND_PROMOTE_FAIL_WRITEBACK,
+};
+
 /* What kmmscand_promote_one() tells the round: go on, or why it stops. */
 enum kmmscand_promote_stop {
 	KMMSCAND_PROMOTE_GO,
@@ -386,6 +526,8 @@ kmmscand_promote_one(struct kmmscand_migrate_state *ms, unsigned long pfn,
 	enum kmmscand_target_rule rule;
 	enum kmmscand_promote_stop ret = KMMSCAND_PROMOTE_GO;
 	enum kmmscand_owner_verdict verdict;
+	enum kmmscand_migrate_result stuck;
+	unsigned int mbps;
 	nodemask_t allowed;
 	struct folio *folio;
 	struct page *page;
@@ -425,6 +567,22 @@ kmmscand_promote_one(struct kmmscand_migrate_state *ms, unsigned long pfn,
 				       KMMSCAND_MIGRATE_SKIP_COLD, freq);
 		goto put;
 	}
+	if (kmmscand_backing_off(ms, pfn)) {
+		count_vm_event(KMMSCAND_PROMOTE_SKIP_BACKOFF);
+		trace_kmmscand_migrate(pfn, src_nid, NUMA_NO_NODE,
+				       KMMSCAND_TARGET_NONE,
+				       KMMSCAND_MIGRATE_SKIP_BACKOFF, freq);
+		goto put;
+	}
+	stuck = kmmscand_folio_stuck(folio);
+	if (stuck != KMMSCAND_MIGRATE_QUEUED) {
+		kmmscand_back_off(ms, pfn);
+		count_vm_event(kmmscand_stuck_event[stuck]);
+		trace_kmmscand_migrate(pfn, src_nid, NUMA_NO_NODE,
+				       KMMSCAND_TARGET_NONE, stuck, freq);
+		goto put;
+	}
+	kmmscand_backoff_forget(ms, pfn);
 	/*
 	 * The record may have waited for a window: the owners' rules of
 	 * now decide, not those of the scan that found the page hot.
@@ -456,9 +614,8 @@ kmmscand_promote_one(struct kmmscand_migrate_state *ms, unsigned long pfn,
 		ret = KMMSCAND_PROMOTE_STOP_HEADROOM;
 		goto put;
 	}
-	if (!kmmscand_ratelimit_take(&ms->rl, nr,
-				     READ_ONCE(kmmscand_tun.promote_rate_limit_mbps),
-				     jiffies)) {
+	mbps = READ_ONCE(kmmscand_tun.promote_rate_limit_mbps);
+	if (!kmmscand_ratelimit_take(&ms->rl, nr, mbps, jiffies)) {
 		/* Counted by the caller, which requeues it. */
 		trace_kmmscand_migrate(pfn, src_nid, dst_nid, rule,
 				       KMMSCAND_MIGRATE_SKIP_RATELIMIT, freq);
@@ -472,6 +629,8 @@ kmmscand_promote_one(struct kmmscand_migrate_state *ms, unsigned long pfn,
 	 * from the LRU with a reference of its own.
 	 */
 	if (migrate_misplaced_folio_prepare(folio, NULL, dst_nid)) {
+		/* Only pages handed to migration are charged. */
+		kmmscand_ratelimit_refund(&ms->rl, nr, mbps);
 		count_vm_event(KMMSCAND_PROMOTE_FAIL_ISOLATE);
 		trace_kmmscand_migrate(pfn, src_nid, dst_nid, rule,
 				       KMMSCAND_MIGRATE_FAIL_ISOLATE, freq);
@@ -706,6 +865,7 @@ static int kmmscand_migrated(void *none)
 	set_user_nice(current, MAX_NICE);
 	INIT_LIST_HEAD(&ms->batch.folios);
 	kmmscand_ratelimit_init(&ms->rl, jiffies);
+	kmmscand_backoff_init(ms);
 	/* Nothing is ready yet: the state of an idle migrator. */
 	ms->level = KMMSCAND_REC_FREQ_MAX;
 	ms->level_since = jiffies;
@@ -723,7 +883,8 @@ static int kmmscand_migrated(void *none)
 					     kthread_should_stop() ||
 					     READ_ONCE(kmmscand_migrate_pending),
 					     timeout);
-		WRITE_ONCE(kmmscand_migrate_pending, false);
+		/* Cleared before the round reads the ready map: see _wake() */
+		smp_store_mb(kmmscand_migrate_pending, false);
 		timeout = KMMSCAND_MIGRATE_IDLE;
 		kmmscand_age_store(ms);
 		/* Another promoter is on: it moves the pages, not us. */

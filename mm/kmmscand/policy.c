@@ -388,6 +388,25 @@ bool kmmscand_ratelimit_take(struct kmmscand_ratelimit *rl,
 	return false;
 }
 
+/**
+ * kmmscand_ratelimit_refund - give back tokens for pages that did not move
+ * @rl: the bucket
+ * @nr_pages: the pages kmmscand_ratelimit_take() was asked for
+ * @mbps: the limit they were taken under, in MB/s; 0 for none
+ *
+ * For a folio that could not be isolated after its tokens were spent: only
+ * pages handed to migration are charged. The bucket never holds more than
+ * a second's worth.
+ */
+void kmmscand_ratelimit_refund(struct kmmscand_ratelimit *rl,
+			       unsigned long nr_pages, unsigned int mbps)
+{
+	unsigned long rate = (unsigned long)mbps << (20 - PAGE_SHIFT);
+
+	if (mbps)
+		rl->tokens = min(rl->tokens + nr_pages, rate);
+}
+
 /*
  * DOC: Promotion level
  *

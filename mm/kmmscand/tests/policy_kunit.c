@@ -290,6 +290,33 @@ static void kmmscand_ratelimit_odd(struct kunit *test)
 							 now + HZ / 2));
 }
 
+static void kmmscand_ratelimit_refunds(struct kunit *test)
+{
+	struct kmmscand_ratelimit rl;
+	unsigned long now = 100000;
+
+	kmmscand_ratelimit_init(&rl, now);
+	KUNIT_ASSERT_TRUE(test, kmmscand_ratelimit_take(&rl, RATE(8), 8, now));
+	/* a folio that was not isolated gives its pages back */
+	kmmscand_ratelimit_refund(&rl, 16, 8);
+	KUNIT_EXPECT_TRUE(test, kmmscand_ratelimit_take(&rl, 16, 8, now));
+	KUNIT_EXPECT_FALSE(test, kmmscand_ratelimit_take(&rl, 1, 8, now));
+	/* never above a second's worth */
+	kmmscand_ratelimit_refund(&rl, 4 * RATE(8), 8);
+	KUNIT_EXPECT_TRUE(test, kmmscand_ratelimit_take(&rl, RATE(8), 8, now));
+	KUNIT_EXPECT_FALSE(test, kmmscand_ratelimit_take(&rl, 1, 8, now));
+	/* the oversized folio that emptied a full bucket fills it again */
+	now += HZ;
+	KUNIT_ASSERT_TRUE(test, kmmscand_ratelimit_take(&rl, 2 * RATE(8), 8,
+							now));
+	kmmscand_ratelimit_refund(&rl, 2 * RATE(8), 8);
+	KUNIT_EXPECT_TRUE(test, kmmscand_ratelimit_take(&rl, 2 * RATE(8), 8,
+							now));
+	/* no limit: nothing to give back, nothing to break */
+	kmmscand_ratelimit_refund(&rl, 512, 0);
+	KUNIT_EXPECT_TRUE(test, kmmscand_ratelimit_take(&rl, 512, 0, now));
+}
+
 static void kmmscand_level_scales_period(struct kunit *test)
 {
 	static const unsigned int want[] = {
@@ -442,6 +469,7 @@ static struct kunit_case kmmscand_policy_cases[] = {
 	KUNIT_CASE(kmmscand_ratelimit_burst),
 	KUNIT_CASE(kmmscand_ratelimit_refill),
 	KUNIT_CASE(kmmscand_ratelimit_odd),
+	KUNIT_CASE(kmmscand_ratelimit_refunds),
 	KUNIT_CASE(kmmscand_level_scales_period),
 	KUNIT_CASE(kmmscand_level_monotonic),
 	KUNIT_CASE(kmmscand_parse_uint_range),

@@ -74,16 +74,48 @@ static double hot_until_pct(char *buf, size_t len, double pct, double secs)
 	return keep_hot_until(buf, len, true, secs, reached, &goal);
 }
 
+/* Folios isolated from the LRU right now, system-wide; -1 if unknown. */
+static long long nr_isolated(void)
+{
+	long long anon = vmstat("nr_isolated_anon");
+	long long file = vmstat("nr_isolated_file");
+
+	return anon < 0 || file < 0 ? -1 : anon + file;
+}
+
+/*
+ * Toggle migrate_enabled every 50 ms while promotion runs: pausing in the
+ * middle of a round must leave nothing isolated behind.
+ */
+static void *toggle_migrate(void *arg)
+{
+	int *stop = arg;
+	int on = 0;
+
+	while (!__atomic_load_n(stop, __ATOMIC_RELAXED)) {
+		kmmscand_set("migrate_enabled", on ? "1" : "0");
+		on = !on;
+		usleep(50000);
+	}
+	kmmscand_set("migrate_enabled", "1");
+	return NULL;
+}
+
 /*
  * migrate_enabled=0: pages become ready but none moves; =1 resumes and the
- * ready pages are promoted. pages_ready counts base pages.
+ * ready pages are promoted. pages_ready counts base pages. Paused and
+ * resumed over and over while a second buffer moves, kmmmigrated leaves
+ * no folio isolated (nr_isolated_* back to 0) and finishes the buffer.
  */
-TEST_F_TIMEOUT(knobs, migrate_enabled_holds_and_resumes, 150)
+TEST_F_TIMEOUT(knobs, migrate_enabled_holds_and_resumes, 250)
 {
 	long long ready = vmstat("kmmscand_pages_ready");
 	long long promoted = vmstat("kmmscand_promoted");
+	long long isolated;
+	int stop = 0;
+	double took, start;
+	pthread_t t;
 	char *buf;
-	double took;
 
 	ASSERT_EQ(0, kmmscand_set("migrate_enabled", "0"));
 	buf = alloc_pattern_on_node(SIZE, 1, false, 0xd15);
@@ -101,6 +133,22 @@ TEST_F_TIMEOUT(knobs, migrate_enabled_holds_and_resumes, 150)
 	ksft_print_msg("migrate_enabled=1: 99%% on node0 after %.1f s\n", took);
 	EXPECT_GT(took, 0);
 	EXPECT_EQ(0, verify_pattern(buf, SIZE, 0xd15, NULL));
+	munmap(buf, SIZE);
+
+	buf = alloc_pattern_on_node(SIZE, 1, false, 0xd16);
+	ASSERT_NE(NULL, buf);
+	ASSERT_EQ(0, pthread_create(&t, NULL, toggle_migrate, &stop));
+	took = hot_until_pct(buf, SIZE, 99.0, 90.0);
+	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
+	pthread_join(t, NULL);
+	start = now_s();
+	while ((isolated = nr_isolated()) != 0 && now_s() - start < 5)
+		usleep(100000);
+	ksft_print_msg("toggled every 50 ms: 99%% on node0 after %.1f s, %lld isolated after\n",
+		       took, isolated);
+	EXPECT_GT(took, 0);
+	EXPECT_EQ(0, isolated);
+	EXPECT_EQ(0, verify_pattern(buf, SIZE, 0xd16, NULL));
 	munmap(buf, SIZE);
 }
 
@@ -504,19 +552,29 @@ TEST_F_TIMEOUT(knobs, mms_to_scan_one_visits_all, 180)
 
 /*
  * A page with an extra reference (spliced into a pipe) cannot be
- * migrated: promote_fail_migrate counts its base pages, the page stays on
- * node1 intact, and the rest of the buffer is promoted.
+ * migrated. kmmmigrated finds that out before isolating it: the page is
+ * counted in promote_fail_pinned, not in promote_fail_migrate (it never
+ * reached migration, so it was not charged to the rate limit either), it
+ * stays on node1 intact, and the rest of the buffer is promoted. Kept hot
+ * afterwards, with a pass every second, each pinned page is tried about
+ * once per back-off (1, 2, 4 ... s), not once per pass, and the tries in
+ * between are counted in promote_skip_backoff.
  */
 #define PINNED_PAGES	64
+#define PINNED_HOT_S	12
 
 TEST_F_TIMEOUT(knobs, pinned_pages_fail_migrate, 120)
 {
 	long long fail = vmstat("kmmscand_promote_fail_migrate");
+	long long pinned = vmstat("kmmscand_promote_fail_pinned");
+	long long backoff, tries;
 	long count[MAX_NODES];
 	struct iovec iov;
 	int p[2];
 	char *buf;
 
+	ASSERT_GE(pinned, 0);
+	ASSERT_EQ(0, kmmscand_set("scan_period_max_ms", "1000"));
 	buf = alloc_pattern_on_node(SIZE, 1, false, 0x919);
 	ASSERT_NE(NULL, buf);
 	ASSERT_EQ(0, pipe(p));
@@ -527,12 +585,27 @@ TEST_F_TIMEOUT(knobs, pinned_pages_fail_migrate, 120)
 
 	hot_until_pct(buf, SIZE, 99.0, 40.0);
 	pages_per_node(buf, PINNED_PAGES * PAGE_SZ, count);
-	ksft_print_msg("pinned: %ld of %d on node1, fail_migrate +%lld; buffer %.1f%% on node0\n",
-		       count[1], PINNED_PAGES, vmstat("kmmscand_promote_fail_migrate") - fail,
+	ksft_print_msg("pinned: %ld/%d on node1, fail_pinned +%lld, fail_migrate +%lld; %.1f%% on node0\n",
+		       count[1], PINNED_PAGES,
+		       vmstat("kmmscand_promote_fail_pinned") - pinned,
+		       vmstat("kmmscand_promote_fail_migrate") - fail,
 		       pct_on_node(buf, SIZE, 0));
 	EXPECT_EQ(PINNED_PAGES, count[1]);
-	EXPECT_GE(vmstat("kmmscand_promote_fail_migrate") - fail, PINNED_PAGES);
+	EXPECT_GE(vmstat("kmmscand_promote_fail_pinned") - pinned, PINNED_PAGES);
+	EXPECT_LT(vmstat("kmmscand_promote_fail_migrate") - fail, PINNED_PAGES);
 	EXPECT_GE(pct_on_node(buf, SIZE, 0), 90.0);
+
+	/* Only the pinned pages are left to try. */
+	pinned = vmstat("kmmscand_promote_fail_pinned");
+	backoff = vmstat("kmmscand_promote_skip_backoff");
+	hot_for(buf, PINNED_PAGES * PAGE_SZ, PINNED_HOT_S);
+	tries = vmstat("kmmscand_promote_fail_pinned") - pinned;
+	backoff = vmstat("kmmscand_promote_skip_backoff") - backoff;
+	ksft_print_msg("%d s hot: %.1f tries per pinned page, %lld skipped in back-off\n",
+		       PINNED_HOT_S, (double)tries / PINNED_PAGES, backoff);
+	/* 1 + 2 + 4 + 8 s: at most 4 tries in 12 s, 6 with the odd collision */
+	EXPECT_LE(tries, PINNED_PAGES * 6);
+	EXPECT_GT(backoff, 0);
 	EXPECT_EQ(0, verify_pattern(buf, SIZE, 0x919, NULL));
 	close(p[0]);
 	close(p[1]);
