@@ -63,13 +63,15 @@
  * - mmap_lock (read, trylock only) -> page table lock -> RCU (hotness
  *   store) -> the kmmmigrated wait queue lock (wake-up).
  * - mem_hotplug_lock -> kmmscand_hotness_mutex.
- * - mmap_lock -> kmmscand_mm_lock: fork and execve register the new mm
- *   under the parent's (old) mmap_lock. kmmscand_mm_lock (spinlock)
- *   protects the slot list, mm->kmmscand_slot and the cursor, and is never
- *   held across a sleep. The scanner never holds it together with
- *   mmap_lock: it drops it while it walks the cursor's mm. The cursor
- *   keeps that slot alive, because __kmmscand_exit() does not free the
- *   cursor's slot and leaves it to the scanner.
+ * - mmap_lock -> the lock of an mm list: fork and execve register the
+ *   new mm under the parent's (old) mmap_lock. The mms are spread over 64
+ *   lists by a hash of the mm, each with a spinlock that protects the
+ *   list, mm->kmmscand_slot of its mms and the cursor while it points
+ *   into it, and is never held across a sleep; no two are held together,
+ *   so fork and exit take no global lock. The scanner never holds one
+ *   together with mmap_lock: it drops it while it walks the cursor's mm.
+ *   The cursor keeps that slot alive, because __kmmscand_exit() does not
+ *   free the cursor's slot and leaves it to the scanner.
  * - task_lock of the mm owner is taken under RCU, outside mmap_lock.
  * - kmmscand_sysfs_mutex serialises the sysfs stores; nothing nests
  *   inside it but the scanner's wait queue lock (wake-up).

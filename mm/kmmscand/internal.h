@@ -183,7 +183,8 @@ struct kmmscand_recheck {
  *	the first sweep started: the window of the pass's observations
  *	reaches back to it (kmmscand_window_ticks())
  *
- * The linkage is protected by kmmscand_mm_lock. Every other field is
+ * The linkage is protected by the lock of the slot's list (a hash of the
+ * mm picks it, see struct kmmscand_mm_list in scan.c). Every other field is
  * only touched by the scanner thread, and only while the slot is the
  * cursor's, which keeps __kmmscand_exit() from freeing it.
  */

@@ -9,6 +9,7 @@
 
 #include <linux/cpuset.h>
 #include <linux/freezer.h>
+#include <linux/hash.h>
 #include <linux/kthread.h>
 #include <linux/slab.h>
 #include <linux/wait.h>
@@ -35,11 +36,34 @@
 /* Without lower-tier memory, re-check the tiers this often. */
 #define KMMSCAND_IDLE_RECHECK	(10 * HZ)
 
-/*
- * Protects the slot list, the cursor and mm->kmmscand_slot once set (a
- * new mm is only seen by the context creating it until it registers).
+/**
+ * struct kmmscand_mm_list - a share of the registered mms
+ * @lock: protects @head, the linkage of its slots, mm->kmmscand_slot of
+ *	their mms once set (a new mm is only seen by the context creating it
+ *	until it registers) and the cursor while it points into @head
+ * @head: the slots, in the order they registered
+ *
+ * The mms are spread over KMMSCAND_MM_LISTS lists by a hash of the mm, so
+ * that fork, execve and exit, which register and unregister mms, take no
+ * global lock: two of them contend only when their mms hash to the same
+ * list, or with the scanner on that list. Exit finds its list from the mm
+ * alone, without touching the slot, which the scanner may be freeing (the
+ * cursor's slot).
  */
-static DEFINE_SPINLOCK(kmmscand_mm_lock);
+struct kmmscand_mm_list {
+	spinlock_t lock;	/* see above */
+	struct list_head head;
+} ____cacheline_aligned_in_smp;
+
+#define KMMSCAND_MM_LISTS_BITS	6
+#define KMMSCAND_MM_LISTS	BIT(KMMSCAND_MM_LISTS_BITS)
+
+static struct kmmscand_mm_list kmmscand_mm_lists[KMMSCAND_MM_LISTS];
+
+static struct kmmscand_mm_list *kmmscand_mm_list_of(struct mm_struct *mm)
+{
+	return &kmmscand_mm_lists[hash_ptr(mm, KMMSCAND_MM_LISTS_BITS)];
+}
 
 /* Slab of struct kmmscand_mm_slot; NULL until init succeeded. */
 static struct kmem_cache *kmmscand_slot_cache __ro_after_init;
@@ -55,22 +79,22 @@ static unsigned int kmmscand_tune_seq;
 
 /**
  * struct kmmscand_scan - the one scan cursor
- * @mm_head: list of all registered mms
- * @mm_slot: the slot being scanned, NULL between two rounds
+ * @mm_slot: the slot being scanned, NULL between two lists
+ * @list: the index of the list @mm_slot is on, or of the one visited
+ *	next; a round visits every list in order
  * @node_young: young top-tier anon pages per node in @mm_slot's pass
  *
- * There is exactly one cursor: @mm_slot is only set and cleared under
- * kmmscand_mm_lock, @node_young belongs to the scanner thread.
+ * There is exactly one cursor, moved by the scanner thread only: @mm_slot
+ * is set and cleared under the lock of list @list, @list and @node_young
+ * belong to the scanner thread.
  */
 struct kmmscand_scan {
-	struct list_head mm_head;
 	struct kmmscand_mm_slot *mm_slot;
+	unsigned int list;
 	unsigned long node_young[MAX_NUMNODES];
 };
 
-static struct kmmscand_scan kmmscand_scan = {
-	.mm_head = LIST_HEAD_INIT(kmmscand_scan.mm_head),
-};
+static struct kmmscand_scan kmmscand_scan;
 
 /* A callback's "stop the walk here" value; priv->next_addr says where. */
 #define KMMSCAND_WALK_STOP	1
@@ -1087,6 +1111,7 @@ void kmmscand_scan_retune(void)
 void __kmmscand_enter(struct mm_struct *mm)
 {
 	struct kmmscand_mm_slot *mslot;
+	struct kmmscand_mm_list *list;
 	bool wakeup;
 	pid_t pid;
 
@@ -1115,11 +1140,12 @@ void __kmmscand_enter(struct mm_struct *mm)
 	/* The slot's reference, dropped when the slot is freed. */
 	mmgrab(mm);
 
-	spin_lock(&kmmscand_mm_lock);
+	list = kmmscand_mm_list_of(mm);
+	spin_lock(&list->lock);
 	WRITE_ONCE(mm->kmmscand_slot, mslot);
-	wakeup = list_empty(&kmmscand_scan.mm_head);
-	list_add_tail(&mslot->slot.mm_node, &kmmscand_scan.mm_head);
-	spin_unlock(&kmmscand_mm_lock);
+	wakeup = list_empty(&list->head);
+	list_add_tail(&mslot->slot.mm_node, &list->head);
+	spin_unlock(&list->lock);
 
 	trace_kmmscand_mm_register(pid);
 	if (wakeup)
@@ -1143,6 +1169,7 @@ static void kmmscand_trace_unregister(struct kmmscand_mm_slot *mslot)
  */
 void __kmmscand_exit(struct mm_struct *mm)
 {
+	struct kmmscand_mm_list *list = kmmscand_mm_list_of(mm);
 	struct kmmscand_mm_slot *mslot;
 	bool free = false;
 
@@ -1150,14 +1177,18 @@ void __kmmscand_exit(struct mm_struct *mm)
 	 * Under the lock: the scanner may have collected the slot since
 	 * mm_users dropped to zero, and cleared the pointer.
 	 */
-	spin_lock(&kmmscand_mm_lock);
+	spin_lock(&list->lock);
 	mslot = mm->kmmscand_slot;
-	if (mslot && kmmscand_scan.mm_slot != mslot) {
+	/*
+	 * The cursor moves under the lock of the list it leaves or enters:
+	 * it can only be at this slot, or come to it, under ours.
+	 */
+	if (mslot && READ_ONCE(kmmscand_scan.mm_slot) != mslot) {
 		list_del(&mslot->slot.mm_node);
 		WRITE_ONCE(mm->kmmscand_slot, NULL);
 		free = true;
 	}
-	spin_unlock(&kmmscand_mm_lock);
+	spin_unlock(&list->lock);
 
 	if (free) {
 		kmmscand_trace_unregister(mslot);
@@ -1176,12 +1207,12 @@ void __kmmscand_exit(struct mm_struct *mm)
 	}
 }
 
-/* Free a slot whose mm has no users left. */
+/* Free a slot whose mm has no users left. Under its list's lock. */
 static void kmmscand_collect_mm_slot(struct kmmscand_mm_slot *mslot)
 {
 	struct mm_struct *mm = mslot->slot.mm;
 
-	lockdep_assert_held(&kmmscand_mm_lock);
+	lockdep_assert_held(&kmmscand_mm_list_of(mm)->lock);
 
 	if (!kmmscand_test_exit(mm))
 		return;
@@ -1193,15 +1224,25 @@ static void kmmscand_collect_mm_slot(struct kmmscand_mm_slot *mslot)
 	mmdrop(mm);
 }
 
-/* Move the cursor past @mslot, collecting it if its mm is gone. */
+/*
+ * Move the cursor past @mslot, collecting it if its mm is gone; past the
+ * end of its list, the cursor waits for the next list. Under the lock of
+ * @mslot's list.
+ */
 static void kmmscand_advance_cursor(struct kmmscand_mm_slot *mslot)
 {
-	lockdep_assert_held(&kmmscand_mm_lock);
+	struct kmmscand_mm_list *list = kmmscand_mm_list_of(mslot->slot.mm);
 
-	if (list_is_last(&mslot->slot.mm_node, &kmmscand_scan.mm_head))
-		kmmscand_scan.mm_slot = NULL;
-	else
-		kmmscand_scan.mm_slot = list_next_entry(mslot, slot.mm_node);
+	lockdep_assert_held(&list->lock);
+
+	if (list_is_last(&mslot->slot.mm_node, &list->head)) {
+		WRITE_ONCE(kmmscand_scan.mm_slot, NULL);
+		kmmscand_scan.list = (kmmscand_scan.list + 1) %
+				     KMMSCAND_MM_LISTS;
+	} else {
+		WRITE_ONCE(kmmscand_scan.mm_slot,
+			   list_next_entry(mslot, slot.mm_node));
+	}
 	memset(kmmscand_scan.node_young, 0,
 	       nr_node_ids * sizeof(kmmscand_scan.node_young[0]));
 	kmmscand_collect_mm_slot(mslot);
@@ -1231,17 +1272,18 @@ static void kmmscand_clamp_next_scan(struct kmmscand_mm_slot *mslot)
 }
 
 /*
- * Visit the cursor's mm. Called with kmmscand_mm_lock held and a cursor
- * set; returns with the lock released.
+ * Visit the cursor's mm. Called with the lock of its list held; returns
+ * with it released.
  */
-static unsigned int kmmscand_scan_cursor(unsigned int budget)
-	__releases(&kmmscand_mm_lock)
+static unsigned int kmmscand_scan_cursor(struct kmmscand_mm_list *list,
+					 unsigned int budget)
+	__releases(&list->lock)
 {
 	struct kmmscand_mm_slot *mslot = kmmscand_scan.mm_slot;
 	enum kmmscand_scan_result result;
 	unsigned int progress;
 
-	lockdep_assert_held(&kmmscand_mm_lock);
+	lockdep_assert_held(&list->lock);
 
 	kmmscand_clamp_next_scan(mslot);
 	if (kmmscand_test_exit(mslot->slot.mm) || !kmmscand_mm_due(mslot)) {
@@ -1249,58 +1291,78 @@ static unsigned int kmmscand_scan_cursor(unsigned int budget)
 		if (kmmscand_test_exit(mslot->slot.mm))
 			count_vm_event(KMMSCAND_MM_SKIPPED);
 		kmmscand_advance_cursor(mslot);
-		spin_unlock(&kmmscand_mm_lock);
+		spin_unlock(&list->lock);
 		return 1;
 	}
-	spin_unlock(&kmmscand_mm_lock);
+	spin_unlock(&list->lock);
 
 	result = kmmscand_scan_mm(mslot, budget, kmmscand_scan.node_young,
 				  &progress);
 
-	spin_lock(&kmmscand_mm_lock);
+	spin_lock(&list->lock);
 	/* Only the scanner moves the cursor: it still points at mslot. */
 	if (result != KMMSCAND_SCAN_BUDGET)
 		kmmscand_advance_cursor(mslot);
-	spin_unlock(&kmmscand_mm_lock);
+	spin_unlock(&list->lock);
 	return progress;
 }
 
-/* One wake's work: bounded by the PTE budget, mms_to_scan and two rounds. */
+/*
+ * One wake's work: bounded by the PTE budget, mms_to_scan and two rounds
+ * (every list started twice), so that idle mms cannot make a wake spin.
+ */
 static void kmmscand_do_scan(void)
 {
 	unsigned int mms = READ_ONCE(kmmscand_tun.mms_to_scan);
-	unsigned int progress = 0, visited = 0, rounds = 0;
+	unsigned int progress = 0, visited = 0, starts = 0;
+	struct kmmscand_mm_list *list;
 
 	while (progress < KMMSCAND_WAKE_BUDGET && visited < mms) {
 		cond_resched();
 		if (unlikely(kthread_should_stop() || freezing(current)))
 			break;
 
-		spin_lock(&kmmscand_mm_lock);
+		list = &kmmscand_mm_lists[kmmscand_scan.list];
+		spin_lock(&list->lock);
 		if (!kmmscand_scan.mm_slot) {
-			/* Idle mms must not make one wake spin. */
-			if (++rounds > 2 ||
-			    list_empty(&kmmscand_scan.mm_head)) {
-				spin_unlock(&kmmscand_mm_lock);
+			if (++starts > 2 * KMMSCAND_MM_LISTS) {
+				spin_unlock(&list->lock);
 				break;
 			}
-			kmmscand_scan.mm_slot =
-				list_first_entry(&kmmscand_scan.mm_head,
-						 struct kmmscand_mm_slot,
-						 slot.mm_node);
+			if (list_empty(&list->head)) {
+				spin_unlock(&list->lock);
+				kmmscand_scan.list = (kmmscand_scan.list + 1) %
+						     KMMSCAND_MM_LISTS;
+				continue;
+			}
+			WRITE_ONCE(kmmscand_scan.mm_slot,
+				   list_first_entry(&list->head,
+						    struct kmmscand_mm_slot,
+						    slot.mm_node));
 		}
-		progress += kmmscand_scan_cursor(KMMSCAND_WAKE_BUDGET -
+		progress += kmmscand_scan_cursor(list, KMMSCAND_WAKE_BUDGET -
 						 progress);
 		visited++;
 	}
 	trace_kmmscand_wake(progress, visited);
 }
 
+/* Is any mm registered? A lockless look, as good as a wake-up. */
+static bool kmmscand_have_mms(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < KMMSCAND_MM_LISTS; i++)
+		if (!list_empty(&kmmscand_mm_lists[i].head))
+			return true;
+	return false;
+}
+
 static bool kmmscand_should_run(void)
 {
 	return READ_ONCE(kmmscand_tun.scan_enabled) &&
 	       kmmscand_peer_in_charge() == KMMSCAND_PEER_NONE &&
-	       !list_empty(&kmmscand_scan.mm_head) &&
+	       kmmscand_have_mms() &&
 	       kmmscand_has_lowertier(NULL);
 }
 
@@ -1335,12 +1397,16 @@ static int kmmscand(void *none)
 			msecs_to_jiffies(READ_ONCE(kmmscand_tun.scan_sleep_ms)));
 	}
 
-	spin_lock(&kmmscand_mm_lock);
+	/* The scanner is the only writer of the cursor. */
 	if (kmmscand_scan.mm_slot) {
+		struct kmmscand_mm_list *list =
+			&kmmscand_mm_lists[kmmscand_scan.list];
+
+		spin_lock(&list->lock);
 		kmmscand_collect_mm_slot(kmmscand_scan.mm_slot);
-		kmmscand_scan.mm_slot = NULL;
+		WRITE_ONCE(kmmscand_scan.mm_slot, NULL);
+		spin_unlock(&list->lock);
 	}
-	spin_unlock(&kmmscand_mm_lock);
 	return 0;
 }
 
@@ -1352,7 +1418,13 @@ static int kmmscand(void *none)
 int __init kmmscand_scan_init(void)
 {
 	struct task_struct *t;
+	unsigned int i;
 
+	for (i = 0; i < KMMSCAND_MM_LISTS; i++) {
+		spin_lock_init(&kmmscand_mm_lists[i].lock);
+		INIT_LIST_HEAD(&kmmscand_mm_lists[i].head);
+	}
+	/* Registration starts once the cache is set. */
 	kmmscand_slot_cache = KMEM_CACHE(kmmscand_mm_slot, 0);
 	if (!kmmscand_slot_cache)
 		return -ENOMEM;
