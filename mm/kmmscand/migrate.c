@@ -758,12 +758,20 @@ static void kmmscand_update_level(struct kmmscand_migrate_state *ms)
 	}
 }
 
+/* Promotion is on, and no other promoter is in charge. */
+static bool kmmscand_promotion_on(void)
+{
+	return READ_ONCE(kmmscand_tun.migrate_enabled) &&
+	       kmmscand_peer_in_charge() == KMMSCAND_PEER_NONE;
+}
+
 /*
  * Harvest and handle the ready records of one frequency level and above.
  * When the rate limit or the headroom stops it, the records not handled
  * are made ready again and the caller retries after
- * KMMSCAND_MIGRATE_RETRY.
- * Return: false if stopped.
+ * KMMSCAND_MIGRATE_RETRY. It also ends, between two harvests, once
+ * promotion is paused or another promoter is in charge.
+ * Return: false if stopped by the rate limit or the headroom.
  */
 static bool kmmscand_migrate_level_round(struct kmmscand_migrate_state *ms,
 					 unsigned int level)
@@ -774,6 +782,12 @@ static bool kmmscand_migrate_level_round(struct kmmscand_migrate_state *ms,
 	u8 tick;
 
 	do {
+		/*
+		 * Paused, or another promoter took over: stop within one
+		 * harvest, not at the end of everything ready.
+		 */
+		if (!kmmscand_promotion_on())
+			break;
 		n = kmmscand_hotness_take_ready(&secnr, &idx, ms->pfns,
 						ms->recs, KMMSCAND_TAKE, level);
 		tick = kmmscand_tick(jiffies,
@@ -888,8 +902,7 @@ static int kmmscand_migrated(void *none)
 		timeout = KMMSCAND_MIGRATE_IDLE;
 		kmmscand_age_store(ms);
 		/* Another promoter is on: it moves the pages, not us. */
-		if (!READ_ONCE(kmmscand_tun.migrate_enabled) ||
-		    kmmscand_peer_in_charge() != KMMSCAND_PEER_NONE)
+		if (!kmmscand_promotion_on())
 			continue;
 		if (!kmmscand_migrate_round(ms))
 			timeout = KMMSCAND_MIGRATE_RETRY;
