@@ -105,13 +105,49 @@ unsigned int kmmscand_window_ticks(unsigned long span, unsigned int window_ms)
 		       KMMSCAND_WINDOW_MAX_TICKS);
 }
 
+struct kmmscand_hint_slots kmmscand_hints = {
+	.lock = __SPIN_LOCK_UNLOCKED(kmmscand_hints.lock),
+};
+
+/**
+ * kmmscand_hint_slot - the slot of a node in a hint table
+ * @hs: the table (kmmscand_hints, or a test's)
+ * @nid: a node, or NUMA_NO_NODE
+ *
+ * Gives @nid the next free slot on its first use. Not from interrupts.
+ *
+ * Return: 1 to KMMSCAND_REC_HINT_SLOTS, or 0 if @nid is not a node or
+ * every slot belongs to another node.
+ */
+unsigned int kmmscand_hint_slot(struct kmmscand_hint_slots *hs, int nid)
+{
+	unsigned int slot;
+
+	if (nid < 0 || nid >= MAX_NUMNODES)
+		return 0;
+	slot = READ_ONCE(hs->slot[nid]);
+	if (likely(slot))
+		return slot;
+
+	spin_lock(&hs->lock);
+	slot = hs->slot[nid];
+	if (!slot && hs->nr < KMMSCAND_REC_HINT_SLOTS) {
+		slot = ++hs->nr;
+		WRITE_ONCE(hs->nid[slot - 1], nid);
+		/* A reader that finds the slot finds its node. */
+		smp_store_release(&hs->slot[nid], slot);
+	}
+	spin_unlock(&hs->lock);
+	return slot;
+}
+
 /**
  * kmmscand_rec_encode - build a record
  * @tick: last-access tick
  * @freq: frequency, saturated at KMMSCAND_REC_FREQ_MAX
  * @ready: ready bit
- * @nid: target hint or NUMA_NO_NODE; nodes above KMMSCAND_REC_NID_MAX are
- *	stored as "no hint"
+ * @nid: target hint or NUMA_NO_NODE; a node that finds no free slot in
+ *	kmmscand_hints is stored as "no hint" and counted
  *
  * Return: the record.
  */
@@ -119,8 +155,11 @@ u16 kmmscand_rec_encode(u8 tick, unsigned int freq, bool ready, int nid)
 {
 	unsigned int hint = 0;
 
-	if (nid >= 0 && nid <= KMMSCAND_REC_NID_MAX)
-		hint = nid + 1;
+	if (nid != NUMA_NO_NODE) {
+		hint = kmmscand_hint_slot(&kmmscand_hints, nid);
+		if (!hint)
+			count_vm_event(KMMSCAND_HINT_DROPPED);
+	}
 	freq = min(freq, KMMSCAND_REC_FREQ_MAX);
 
 	return tick | freq << KMMSCAND_REC_FREQ_SHIFT |

@@ -259,9 +259,9 @@ static inline bool kmmscand_test_exit(struct mm_struct *mm)
  *              finds it old halves the levels above 2
  *              (kmmscand_rec_update(), kmmscand_rec_miss())
  *   bit  11    ready: queued for kmmmigrated
- *   bits 12-15 target-node hint: nid + 1 for nid < 14, 0 = resolve at
- *              migration time, 15 = demoted (below), resolve at migration
- *              time
+ *   bits 12-15 target-node hint: 1-14 a slot of kmmscand_hints (below),
+ *              0 = resolve at migration time, 15 = demoted (below),
+ *              resolve at migration time
  *
  * A folio that migrates to a lower-tier pfn takes its record with it when
  * it comes from another lower-tier pfn (compaction, NUMA migration among
@@ -296,7 +296,7 @@ static inline bool kmmscand_test_exit(struct mm_struct *mm)
 #define KMMSCAND_REC_READY		0x0800U
 #define KMMSCAND_REC_NID_SHIFT		12
 #define KMMSCAND_REC_NID_MASK		0xf000U
-#define KMMSCAND_REC_NID_MAX		13
+#define KMMSCAND_REC_HINT_SLOTS		14U
 #define KMMSCAND_REC_HINT_DEMOTED	15U
 #define KMMSCAND_WINDOW_TICKS		8U
 #define KMMSCAND_WINDOW_MAX_TICKS	128U
@@ -329,13 +329,33 @@ static inline unsigned int kmmscand_rec_hint(u16 rec)
 	return (rec & KMMSCAND_REC_NID_MASK) >> KMMSCAND_REC_NID_SHIFT;
 }
 
+/*
+ * Target hints: four bits cannot name every node, so the record stores a
+ * slot, and the slots are given to nodes as they are first stored. A slot
+ * is never taken back or given to another node, so a record's slot always
+ * means the node it was written for. Hints are top-tier nodes (the
+ * scanner's choice for a process, the node of a sampling CPU), so only a
+ * machine with more than 14 of those runs out: the nodes then without a
+ * slot are stored as "resolve at migration time" and counted
+ * (kmmscand_hint_dropped).
+ */
+struct kmmscand_hint_slots {
+	spinlock_t lock;	/* serialises giving slots out; reads are lock-free */
+	unsigned int nr;	/* slots given out */
+	int nid[KMMSCAND_REC_HINT_SLOTS];	/* slot - 1 -> node */
+	u8 slot[MAX_NUMNODES];	/* node -> slot, 0 for none yet */
+};
+
+extern struct kmmscand_hint_slots kmmscand_hints;
+
 static inline int kmmscand_rec_nid(u16 rec)
 {
 	unsigned int hint = kmmscand_rec_hint(rec);
 
 	if (!hint || hint == KMMSCAND_REC_HINT_DEMOTED)
 		return NUMA_NO_NODE;
-	return hint - 1;
+	/* The slot was published before any record could hold it. */
+	return READ_ONCE(kmmscand_hints.nid[hint - 1]);
 }
 
 /* Has the page been accessed without a pause since it was demoted? */
@@ -440,6 +460,8 @@ int kmmscand_choose_target(const unsigned long *node_young, int nr,
 			   int pref_nid, const nodemask_t *allowed,
 			   bool (*has_headroom)(int nid, void *arg), void *arg,
 			   enum kmmscand_target_rule *rule);
+int kmmscand_pick_target(const nodemask_t *allowed, int hint, int pref_nid,
+			 enum kmmscand_target_rule *rule);
 bool kmmscand_policy_allows(unsigned short mode, unsigned short flags,
 			    const nodemask_t *nodes, int cur, int dst);
 void kmmscand_ratelimit_init(struct kmmscand_ratelimit *rl, unsigned long now);
@@ -465,6 +487,7 @@ void __kmmscand_record_access(unsigned long pfn, int nid,
 u8 kmmscand_tick(unsigned long now, unsigned int window_ms);
 unsigned int kmmscand_window_ticks(unsigned long span,
 				   unsigned int window_ms);
+unsigned int kmmscand_hint_slot(struct kmmscand_hint_slots *hs, int nid);
 u16 kmmscand_rec_encode(u8 tick, unsigned int freq, bool ready, int nid);
 u16 kmmscand_rec_update(u16 old, u8 tick, unsigned int window,
 			unsigned int threshold, int nid, bool quick);

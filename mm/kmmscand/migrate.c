@@ -321,29 +321,18 @@ static int kmmscand_nearest_toptier(int nid, const nodemask_t *toptier)
 
 /*
  * Target for a record among @allowed, the top-tier nodes its owners allow
- * now: the hint the scanner stored (its per-mm choice, which already
- * applied target_node), else target_node, else the allowed node nearest
- * to the page.
+ * now: target_node, else the hint the scanner stored (its per-mm choice),
+ * else the allowed node nearest to the page.
  */
 static int kmmscand_resolve_target(const nodemask_t *allowed, u16 rec,
 				   int src_nid,
 				   enum kmmscand_target_rule *rule)
 {
-	int nid = kmmscand_rec_nid(rec);
+	int nid = kmmscand_pick_target(allowed, kmmscand_rec_nid(rec),
+				       kmmscand_nearest_toptier(src_nid,
+								allowed),
+				       rule);
 
-	if (nid != NUMA_NO_NODE && node_isset(nid, *allowed)) {
-		*rule = KMMSCAND_TARGET_HINT;
-		return nid;
-	}
-	nid = kmmscand_forced_target(allowed);
-	if (nid != NUMA_NO_NODE) {
-		*rule = KMMSCAND_TARGET_FORCED;
-		return nid;
-	}
-	nid = kmmscand_choose_target(NULL, 0,
-				     kmmscand_nearest_toptier(src_nid, allowed),
-				     allowed, kmmscand_node_has_headroom,
-				     NULL, rule);
 	if (*rule == KMMSCAND_TARGET_TASK)
 		*rule = KMMSCAND_TARGET_NEAREST;
 	return nid;

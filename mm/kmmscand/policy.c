@@ -271,6 +271,45 @@ out:
 }
 
 /**
+ * kmmscand_pick_target - the top-tier node to promote to, decided now
+ * @allowed: top-tier nodes the page's owners allow now
+ * @hint: the node chosen earlier (a record's hint, an mm's last choice),
+ *	or NUMA_NO_NODE
+ * @pref_nid: where to fall back to: the node the mm's tasks run on, or the
+ *	allowed node nearest to the page
+ * @rule: out: the rule that chose the node, or NULL
+ *
+ * target_node first, if @allowed has it: it is the admin's word of now,
+ * and a hint written before it was set must not overrule it. Then @hint,
+ * if still allowed, then kmmscand_choose_target() from @pref_nid among the
+ * nodes with headroom. The scanner (per visit) and kmmmigrated (per
+ * record) both decide here.
+ *
+ * Return: a node of @allowed, or NUMA_NO_NODE if @allowed is empty.
+ */
+int kmmscand_pick_target(const nodemask_t *allowed, int hint, int pref_nid,
+			 enum kmmscand_target_rule *rule)
+{
+	enum kmmscand_target_rule why;
+	int nid = kmmscand_forced_target(allowed);
+
+	if (nid != NUMA_NO_NODE) {
+		why = KMMSCAND_TARGET_FORCED;
+	} else if (hint >= 0 && hint < MAX_NUMNODES &&
+		   node_isset(hint, *allowed)) {
+		why = KMMSCAND_TARGET_HINT;
+		nid = hint;
+	} else {
+		nid = kmmscand_choose_target(NULL, 0, pref_nid, allowed,
+					     kmmscand_node_has_headroom, NULL,
+					     &why);
+	}
+	if (rule)
+		*rule = why;
+	return nid;
+}
+
+/**
  * kmmscand_policy_allows - may a page move from @cur to @dst under a policy?
  * @mode: the memory policy mode (MPOL_DEFAULT when there is none)
  * @flags: its internal flags (MPOL_F_MORON matters here)

@@ -970,15 +970,8 @@ kmmscand_scan_mm(struct kmmscand_mm_slot *mslot, unsigned int budget,
 		mslot->pid = priv.owner_pid;
 	kmmscand_toptier_nodes(&priv.toptier);
 	nodes_and(allowed, allowed, priv.toptier);
-	priv.target_nid = kmmscand_forced_target(&allowed);
-	if (priv.target_nid == NUMA_NO_NODE)
-		priv.target_nid = mslot->target_nid;
-	if (priv.target_nid == NUMA_NO_NODE ||
-	    !node_isset(priv.target_nid, allowed))
-		priv.target_nid =
-			kmmscand_choose_target(NULL, 0, task_nid, &allowed,
-					       kmmscand_node_has_headroom,
-					       NULL, NULL);
+	priv.target_nid = kmmscand_pick_target(&allowed, mslot->target_nid,
+					       task_nid, NULL);
 
 	if (!mmap_read_trylock(mm)) {
 		count_vm_event(KMMSCAND_MM_SKIPPED);

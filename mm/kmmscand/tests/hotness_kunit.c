@@ -11,24 +11,24 @@
 
 static void kmmscand_rec_encode_decode(struct kunit *test)
 {
-	u16 rec = kmmscand_rec_encode(0xab, 5, true, 3);
+	u16 rec = kmmscand_rec_encode(0xab, 5, true, 1);
+	unsigned int slot = kmmscand_hint_slot(&kmmscand_hints, 1);
 
 	KUNIT_EXPECT_EQ(test, kmmscand_rec_tick(rec), 0xab);
 	KUNIT_EXPECT_EQ(test, kmmscand_rec_freq(rec), 5U);
 	KUNIT_EXPECT_TRUE(test, kmmscand_rec_ready(rec));
-	KUNIT_EXPECT_EQ(test, kmmscand_rec_nid(rec), 3);
-	KUNIT_EXPECT_EQ(test, rec, (u16)0x4dab);
+	KUNIT_EXPECT_EQ(test, kmmscand_rec_nid(rec), 1);
+	/* the hint is node 1's slot, given at its first use */
+	KUNIT_EXPECT_GE(test, slot, 1U);
+	KUNIT_EXPECT_LE(test, slot, KMMSCAND_REC_HINT_SLOTS);
+	KUNIT_EXPECT_EQ(test, rec,
+			(u16)(0x0dab | slot << KMMSCAND_REC_NID_SHIFT));
 
 	rec = kmmscand_rec_encode(0, 0, false, NUMA_NO_NODE);
 	KUNIT_EXPECT_EQ(test, rec, (u16)0);
 	KUNIT_EXPECT_EQ(test, kmmscand_rec_nid(rec), NUMA_NO_NODE);
-
-	/* node 13 is the largest hint; 14 and up mean "resolve later" */
 	KUNIT_EXPECT_EQ(test, kmmscand_rec_nid(kmmscand_rec_encode(0, 1, false,
-								   13)), 13);
-	KUNIT_EXPECT_EQ(test, kmmscand_rec_nid(kmmscand_rec_encode(0, 1, false,
-								   14)),
-			NUMA_NO_NODE);
+								   0)), 0);
 	/* frequency saturates, never spills into the ready bit */
 	rec = kmmscand_rec_encode(0, 9, false, 0);
 	KUNIT_EXPECT_EQ(test, kmmscand_rec_freq(rec), 7U);
@@ -285,11 +285,51 @@ static void kmmscand_rec_demoted_mark(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, kmmscand_rec_demoted(rec));
 	KUNIT_EXPECT_EQ(test, kmmscand_rec_freq(rec), 1U);
 
-	/* the mark is not a node: 13 is the largest hint */
-	rec = kmmscand_rec_encode(0, 1, false, 14);
+	/* the mark is not a node: the slots end below it */
+	rec = kmmscand_rec_encode(0, 1, false, 2);
 	KUNIT_EXPECT_FALSE(test, kmmscand_rec_demoted(rec));
-	KUNIT_EXPECT_EQ(test, kmmscand_rec_nid(kmmscand_rec_encode(0, 1, false,
-								   13)), 13);
+	KUNIT_EXPECT_EQ(test, kmmscand_rec_nid(rec), 2);
+}
+
+/*
+ * Hint slots go to nodes in the order of their first use, whatever their
+ * ids, and stay theirs; once all are taken, other nodes get none. On a
+ * table of the test's own: the running scanner uses kmmscand_hints (in
+ * which the cases above claim slots for nodes 0, 1 and 2).
+ */
+static void kmmscand_hint_slots_fill(struct kunit *test)
+{
+	struct kmmscand_hint_slots *hs;
+	unsigned int i;
+
+	if ((unsigned int)MAX_NUMNODES <= KMMSCAND_REC_HINT_SLOTS)
+		kunit_skip(test, "every node has a slot with MAX_NUMNODES %d",
+			   MAX_NUMNODES);
+	hs = kunit_kzalloc(test, sizeof(*hs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, hs);
+	spin_lock_init(&hs->lock);
+
+	KUNIT_EXPECT_EQ(test, kmmscand_hint_slot(hs, NUMA_NO_NODE), 0U);
+	KUNIT_EXPECT_EQ(test, kmmscand_hint_slot(hs, MAX_NUMNODES), 0U);
+	/* the largest node ids first: no id is too large for a slot */
+	for (i = 0; i < KMMSCAND_REC_HINT_SLOTS; i++) {
+		int nid = MAX_NUMNODES - 1 - i;
+
+		KUNIT_EXPECT_EQ(test, kmmscand_hint_slot(hs, nid), i + 1);
+		KUNIT_EXPECT_EQ(test, hs->nid[i], nid);
+	}
+	/* a node keeps its slot */
+	KUNIT_EXPECT_EQ(test, kmmscand_hint_slot(hs, MAX_NUMNODES - 1), 1U);
+	KUNIT_EXPECT_EQ(test,
+			kmmscand_hint_slot(hs, MAX_NUMNODES -
+					   KMMSCAND_REC_HINT_SLOTS),
+			KMMSCAND_REC_HINT_SLOTS);
+	/* all taken: the fifteenth node, even node 0, has none */
+	KUNIT_EXPECT_EQ(test,
+			kmmscand_hint_slot(hs, MAX_NUMNODES - 1 -
+					   KMMSCAND_REC_HINT_SLOTS), 0U);
+	KUNIT_EXPECT_EQ(test, kmmscand_hint_slot(hs, 0), 0U);
+	KUNIT_EXPECT_EQ(test, hs->nr, KMMSCAND_REC_HINT_SLOTS);
 }
 
 /*
@@ -333,6 +373,7 @@ static void kmmscand_rec_stretched_window(struct kunit *test)
 
 static struct kunit_case kmmscand_hotness_cases[] = {
 	KUNIT_CASE(kmmscand_rec_encode_decode),
+	KUNIT_CASE(kmmscand_hint_slots_fill),
 	KUNIT_CASE(kmmscand_rec_second_access_ready),
 	KUNIT_CASE(kmmscand_rec_window_expiry),
 	KUNIT_CASE(kmmscand_rec_saturation),

@@ -251,6 +251,7 @@ TEST(vmstat_names)
 		"kmmscand_pte_rechecked", "kmmscand_recheck_young",
 		"kmmscand_recheck_old", "kmmscand_probes", "kmmscand_probe_hit",
 		"kmmscand_record_scan", "kmmscand_record_skip_policy",
+		"kmmscand_hint_dropped",
 		"kmmscand_pages_ready", "kmmscand_promoted",
 		"kmmscand_promoted_freq1", "kmmscand_promoted_freq2",
 		"kmmscand_promoted_freq3", "kmmscand_promoted_freq4",
@@ -261,6 +262,9 @@ TEST(vmstat_names)
 		"kmmscand_promote_skip_headroom", "kmmscand_promote_skip_ratelimit",
 		"kmmscand_promote_skip_cold", "kmmscand_promote_skip_optout",
 		"kmmscand_promote_skip_mempolicy", "kmmscand_promote_skip_cpuset",
+		"kmmscand_promote_skip_backoff", "kmmscand_promote_fail_pinned",
+		"kmmscand_promote_fail_shared", "kmmscand_promote_fail_dirty",
+		"kmmscand_promote_fail_writeback",
 	};
 	static const char * const gone[] = {
 		/* sources that do not exist yet have no counters */

@@ -3,7 +3,7 @@
  * Target-node choice on T3 (node0 and node1 top tier with a CPU each, node2
  * the slow tier): a task that runs on node1's CPU and keeps data hot on
  * node2 gets it promoted to node1, the node its memory and CPU are on, not
- * to node0.
+ * to node0; target_node overrides that, also for pages already waiting.
  */
 #define _GNU_SOURCE
 #include <sched.h>
@@ -17,6 +17,7 @@ FIXTURE(target)
 {
 	struct knob_save saved;
 	char target_node[16];
+	char migrate_enabled[16];
 };
 
 FIXTURE_SETUP(target)
@@ -27,6 +28,9 @@ FIXTURE_SETUP(target)
 			 "needs lab topology T3");
 	ASSERT_GT(read_file(KMMSCAND_DIR "/target_node", self->target_node,
 			    sizeof(self->target_node)), 0);
+	ASSERT_GT(read_file(KMMSCAND_DIR "/migrate_enabled",
+			    self->migrate_enabled,
+			    sizeof(self->migrate_enabled)), 0);
 	ASSERT_EQ(0, kmmscand_setup(&self->saved));
 }
 
@@ -34,6 +38,8 @@ FIXTURE_TEARDOWN(target)
 {
 	if (self->target_node[0])
 		kmmscand_set("target_node", self->target_node);
+	if (self->migrate_enabled[0])
+		kmmscand_set("migrate_enabled", self->migrate_enabled);
 	kmmscand_restore(&self->saved);
 }
 
@@ -49,19 +55,20 @@ static int cpu_of_node(int nid)
 
 /*
  * keep_hot_until() with the task's local working set kept hot too, so
- * that every pass sees it young on node1.
+ * that every pass sees it young on its node. Without a @goal, for
+ * @secs seconds.
  */
 static double keep_both_hot(char *buf, size_t len, char *local, size_t llen,
-			    struct goal *goal)
+			    struct goal *goal, double secs)
 {
 	double start = now_s(), last_check = 0;
 	volatile unsigned long sink = 0;
 
-	while (now_s() - start < DEADLINE_S) {
+	while (now_s() - start < secs) {
 		sink += touch_sweep(buf, len, true);
 		sink += touch_sweep(local, llen, true);
 		usleep(2000);
-		if (now_s() - last_check >= 1.0) {
+		if (goal && now_s() - last_check >= 1.0) {
 			last_check = now_s();
 			if (reached(buf, len, goal))
 				return now_s() - start;
@@ -128,7 +135,7 @@ TEST_F_TIMEOUT(target, promoted_to_task_node, 150)
 	ASSERT_EQ(0, trace_start(events, NULL));
 	ASSERT_EQ(0, trace_write("events/kmmscand/kmmscand_scan_end/filter", filter));
 
-	took = keep_both_hot(buf, SIZE, local, 4UL << 20, &goal);
+	took = keep_both_hot(buf, SIZE, local, 4UL << 20, &goal, DEADLINE_S);
 	trace_stop();
 	pages_per_node(buf, SIZE, count);
 	nq = trace_count(queued, NULL, NULL);
@@ -191,7 +198,7 @@ TEST_F_TIMEOUT(target, forced_target_node, 150)
 	buf = alloc_pattern_on_node(SIZE, 2, false, 0xf0);
 	ASSERT_NE(NULL, buf);
 	ASSERT_EQ(0, trace_start(events, NULL));
-	took = keep_both_hot(buf, SIZE, local, 4UL << 20, &goal);
+	took = keep_both_hot(buf, SIZE, local, 4UL << 20, &goal, DEADLINE_S);
 	trace_stop();
 	pages_per_node(buf, SIZE, count);
 	nq = trace_count(queued, NULL, NULL);
@@ -203,6 +210,75 @@ TEST_F_TIMEOUT(target, forced_target_node, 150)
 	EXPECT_GT(nq, 0);
 	EXPECT_EQ(nq, nq1);
 	EXPECT_EQ(0, verify_pattern(buf, SIZE, 0xf0, NULL));
+	munmap(buf, SIZE);
+	munmap(local, 4UL << 20);
+}
+
+/*
+ * target_node is the admin's word of now. The pages of a task that runs
+ * on node0's CPU, with its working set there, become ready while
+ * promotion is paused, with the scanner's choice (node0) as their hint;
+ * scanning stops, target_node=1 is set, promotion resumes: they go to
+ * node1, not to the node chosen before target_node was set.
+ */
+TEST_F_TIMEOUT(target, forced_target_node_set_while_waiting, 150)
+{
+	static const char * const events[] = { "kmmscand_migrate", NULL };
+	static const char * const queued[] = {
+		"kmmscand_migrate:", "result=queued", NULL,
+	};
+	static const char * const queued1[] = {
+		"kmmscand_migrate:", "to_nid=1 rule=forced result=queued", NULL,
+	};
+	long long ready = vmstat("kmmscand_pages_ready");
+	long count[MAX_NODES], nq, nq1, pages = SIZE / PAGE_SZ;
+	double start, took = -1;
+	cpu_set_t set;
+	char *buf, *local;
+	int cpu = cpu_of_node(0);
+
+	ASSERT_EQ(0, kmmscand_set("target_node", "-1"));
+	ASSERT_EQ(0, kmmscand_set("migrate_enabled", "0"));
+	ASSERT_GE(cpu, 0);
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(set), &set));
+	local = alloc_on_node(4UL << 20, 0, false);
+	ASSERT_NE(NULL, local);
+	buf = alloc_pattern_on_node(SIZE, 2, false, 0x3c);
+	ASSERT_NE(NULL, buf);
+	keep_both_hot(buf, SIZE, local, 4UL << 20, NULL, 15.0);
+	ready = vmstat("kmmscand_pages_ready") - ready;
+	pages_per_node(buf, SIZE, count);
+	ksft_print_msg("paused: %lld pages ready, node0 %ld, node1 %ld\n",
+		       ready, count[0], count[1]);
+	ASSERT_GE(ready, pages * 9 / 10);
+	ASSERT_EQ(0, count[0] + count[1]);
+
+	ASSERT_EQ(0, kmmscand_set("scan_enabled", "0"));
+	ASSERT_EQ(0, kmmscand_set("target_node", "1"));
+	ASSERT_EQ(0, trace_start(events, NULL));
+	ASSERT_EQ(0, kmmscand_set("migrate_enabled", "1"));
+	start = now_s();
+	while (now_s() - start < 60.0) {
+		sleep(1);
+		pages_per_node(buf, SIZE, count);
+		if (count[0] + count[1] >= pages * 9 / 10) {
+			took = now_s() - start;
+			break;
+		}
+	}
+	trace_stop();
+	pages_per_node(buf, SIZE, count);
+	nq = trace_count(queued, NULL, NULL);
+	nq1 = trace_count(queued1, NULL, NULL);
+	ksft_print_msg("target_node=1 set while waiting: after %.1f s node0 %ld, node1 %ld, node2 %ld pages; queued %ld, forced to node1 %ld\n",
+		       took, count[0], count[1], count[2], nq, nq1);
+	EXPECT_GT(took, 0);
+	EXPECT_LE(count[0], pages / 100);
+	EXPECT_GT(nq, 0);
+	EXPECT_EQ(nq, nq1);
+	EXPECT_EQ(0, verify_pattern(buf, SIZE, 0x3c, NULL));
 	munmap(buf, SIZE);
 	munmap(local, 4UL << 20);
 }
