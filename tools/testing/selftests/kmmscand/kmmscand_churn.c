@@ -802,13 +802,9 @@ static void forker(unsigned long long s)
 
 static long node_free_mb(int nid)
 {
-	char path[96], buf[4096], *p;
+	long kb = node_free_kb(nid);
 
-	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/meminfo", nid);
-	if (read_file(path, buf, sizeof(buf)) < 0)
-		return -1;
-	p = strstr(buf, "MemFree:");
-	return p ? strtol(p + 8, NULL, 10) >> 10 : -1;
+	return kb < 0 ? -1 : kb >> 10;
 }
 
 #define PCHUNK		(8UL << 20)

@@ -71,41 +71,9 @@ FIXTURE_TEARDOWN(fulltop)
 /* MemFree of node nid in bytes, or 0. */
 static size_t node_free(int nid)
 {
-	char path[64], buf[4096], *p;
+	long kb = node_free_kb(nid);
 
-	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/meminfo", nid);
-	if (read_file(path, buf, sizeof(buf)) <= 0)
-		return 0;
-	p = strstr(buf, "MemFree:");
-	return p ? strtoul(p + strlen("MemFree:"), NULL, 10) << 10 : 0;
-}
-
-/*
- * Fill what node0 has free with a cold buffer. The policy prefers node0
- * rather than binding to it, so that what does not fit goes to node1
- * instead of to the OOM killer.
- */
-static char *fill_top(size_t *len)
-{
-	unsigned long mask = 1UL << 0;
-	char *buf;
-
-	*len = (node_free(0) & ~(PAGE_SZ - 1));
-	if (!*len)
-		return NULL;
-	buf = mmap(NULL, *len, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (buf == MAP_FAILED)
-		return NULL;
-	madvise(buf, *len, MADV_NOHUGEPAGE);
-	if (sys_mbind(buf, *len, MPOL_PREFERRED, &mask, MAX_NODES + 1, 0)) {
-		munmap(buf, *len);
-		return NULL;
-	}
-	fill_pattern(buf, *len, 0xc01d);
-	/* Leave the pages where they are, unpinned by any policy. */
-	sys_mbind(buf, *len, MPOL_DEFAULT, NULL, 0, 0);
-	return buf;
+	return kb > 0 ? (size_t)kb << 10 : 0;
 }
 
 static long pages_on(char *buf, size_t len, int nid)
@@ -134,7 +102,7 @@ TEST_F_TIMEOUT(fulltop, hot_replaces_cold, 300)
 	char *hot, *cold;
 	double took;
 
-	cold = fill_top(&cold_len);
+	cold = fill_node_cold(0, &cold_len, 0xc01d);
 	ASSERT_NE(NULL, cold);
 	hot = alloc_pattern_on_node(HOT_SIZE, 1, false, 0x407);
 	ASSERT_NE(NULL, hot);
@@ -219,7 +187,7 @@ TEST_F_TIMEOUT(fulltop, kswapd_gave_up_recovers, 300)
 	int i;
 
 	ASSERT_EQ(0, write_file(DEMOTION, "0"));
-	cold = fill_top(&cold_len);
+	cold = fill_node_cold(0, &cold_len, 0xc01d);
 	ASSERT_NE(NULL, cold);
 	hot = alloc_pattern_on_node(HOT_SIZE, 1, false, 0x408);
 	ASSERT_NE(NULL, hot);

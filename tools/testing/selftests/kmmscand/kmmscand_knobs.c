@@ -613,28 +613,6 @@ TEST_F_TIMEOUT(knobs, pinned_pages_fail_migrate, 120)
 }
 
 /*
- * A full top tier: with node0's free memory taken (and no demotion to make
- * room), nothing is forced in. kmmmigrated holds the ready pages back in
- * one of two ways, depending on the levels they reached: the pages it
- * tries are skipped for lack of headroom (counted per folio), and with no
- * room at all the promotion level rises above the highest ready pages, so
- * that only hotter ones would be tried. Once the memory is given back,
- * the hot buffer moves. Page cache goes first: kswapd reclaims to the
- * high watermark, and promotion may use that room (as NUMA balancing
- * does).
- */
-static long node_free_kb(int nid)
-{
-	char path[128], buf[4096], *p;
-
-	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/meminfo", nid);
-	if (read_file(path, buf, sizeof(buf)) <= 0)
-		return -1;
-	p = strstr(buf, "MemFree:");
-	return p ? atol(p + strlen("MemFree:")) : -1;
-}
-
-/*
  * A process that takes node0's free memory and then some, preferring
  * node0 (what does not fit there falls back to node1 instead of failing),
  * opted out of kmmscand so that it adds no work; it holds the memory until
@@ -678,6 +656,17 @@ static pid_t fill_node0(void)
 	return pid;
 }
 
+/*
+ * A full top tier: with node0's free memory taken (and no demotion to make
+ * room), nothing is forced in. kmmmigrated holds the ready pages back in
+ * one of two ways, depending on the levels they reached: the pages it
+ * tries are skipped for lack of headroom (counted per folio), and with no
+ * room at all the promotion level rises above the highest ready pages, so
+ * that only hotter ones would be tried. Once the memory is given back,
+ * the hot buffer moves. Page cache goes first: kswapd reclaims to the
+ * high watermark, and promotion may use that room (as NUMA balancing
+ * does).
+ */
 TEST_F_TIMEOUT(knobs, full_top_tier_skips_headroom, 150)
 {
 	long long headroom = vmstat("kmmscand_promote_skip_headroom");

@@ -519,4 +519,46 @@ static inline void *skew_worker(void *arg)
 	return NULL;
 }
 
+/* MemFree of node nid in KiB, or -1. */
+static inline long node_free_kb(int nid)
+{
+	char path[96], buf[4096], *p;
+
+	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/meminfo", nid);
+	if (read_file(path, buf, sizeof(buf)) <= 0)
+		return -1;
+	p = strstr(buf, "MemFree:");
+	return p ? atol(p + strlen("MemFree:")) : -1;
+}
+
+/*
+ * Fill what node nid has free with a cold buffer of pattern seed; its
+ * length in *len. The policy prefers nid rather than binding to it, so
+ * that what does not fit goes elsewhere instead of to the OOM killer, and
+ * is dropped once the buffer is in place: its pages stay unpinned by any
+ * policy.
+ */
+static inline char *fill_node_cold(int nid, size_t *len, unsigned long long seed)
+{
+	unsigned long mask = 1UL << nid;
+	long kb = node_free_kb(nid);
+	char *buf;
+
+	if (kb <= 0)
+		return NULL;
+	*len = (size_t)kb << 10;
+	buf = mmap(NULL, *len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED)
+		return NULL;
+	madvise(buf, *len, MADV_NOHUGEPAGE);
+	if (sys_mbind(buf, *len, MPOL_PREFERRED, &mask, MAX_NODES + 1, 0)) {
+		munmap(buf, *len);
+		return NULL;
+	}
+	fill_pattern(buf, *len, seed);
+	sys_mbind(buf, *len, MPOL_DEFAULT, NULL, 0, 0);
+	return buf;
+}
+
 #endif /* __KMMSCAND_SELFTEST_TIERING_H */
