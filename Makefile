@@ -19,6 +19,7 @@ TOPO       ?= T2
 KSRC       ?=
 DEMO_SECONDS ?= 30
 COMPARE_SECONDS ?= 40
+COMPARE_WORKLOAD ?= skewed
 DURATION   ?= 300
 export BUILD DEBUG KSRC
 
@@ -41,7 +42,7 @@ help:
 	@echo "  initramfs  build the guest root (busybox, kselftests, tools, trace-cmd)"
 	@echo "  vm         boot an interactive guest shell (TOPO=T2|T3; Ctrl-A X quits)"
 	@echo "  run        boot T2 and run the promotion demo"
-	@echo "  compare    skewed workload under kmmscand, numa_balancing=2 and DAMON, side by side"
+	@echo "  compare    a workload under kmmscand, numa_balancing=2 and DAMON, side by side"
 	@echo "  test       run KUnit and kselftests in the VM; closing line 'N passed, N failed'"
 	@echo "  stress     DURATION seconds (300) of churn, hotplug, pressure and knob fuzzing (DEBUG=1 by default)"
 	@echo "  forkcost   fork+exit+wait cost with and without CONFIG_KMMSCAND (RUNS=3 boots each)"
@@ -51,6 +52,7 @@ help:
 	@echo "  distclean  remove the whole build folder"
 	@echo "Variables: DEBUG=1  KSRC=/path/to/6.12  TOPO=T2|T3  FAST_MB=  SLOW_MB=  JOBS="
 	@echo "           ONLY=coll:test,... (make test)  DEMO_SECONDS=30 (make run)  COMPARE_SECONDS=40"
+	@echo "           COMPARE_WORKLOAD=skewed|fulltop (make compare)"
 	@echo "           DURATION=300 (make stress)"
 
 deps:
@@ -73,7 +75,7 @@ run: initramfs
 		sed -un '/^== /,/@@LAB-DMESG-BEGIN@@/p' | grep --line-buffered -v '@@LAB-'
 
 compare: initramfs
-	@lab/vm.sh --topo T2 --kernel $(BZIMAGE) --timeout 1200 --append "lab.mode=compare quiet lab.compare_seconds=$(COMPARE_SECONDS)" | \
+	@lab/vm.sh --topo T2 --kernel $(BZIMAGE) --timeout 1200 --append "lab.mode=compare quiet lab.compare_seconds=$(COMPARE_SECONDS) lab.compare_workload=$(COMPARE_WORKLOAD)" | \
 		sed -un '/^== /,/@@LAB-DMESG-BEGIN@@/p' | grep --line-buffered -v '@@LAB-' | grep --line-buffered -v '^skewbuf: *[0-9.]* s '
 
 test: initramfs

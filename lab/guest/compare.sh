@@ -7,12 +7,20 @@
 # each mechanism's default limits (the top tier has room for everything),
 # then with each one's promotion limited to 4 MB/s (a tenth of the hot set
 # per second), where the order of promotion shows.
+#
+# LAB_COMPARE_WORKLOAD=fulltop instead: node0 is first filled with cold
+# data, then a 256 MiB buffer on node1 is kept hot (hotbuf -F), with
+# demotion on and each mechanism's default limits: who makes room, and how
+# soon the hot buffer is up.
 K=/sys/kernel/mm/kmmscand
 D=/sys/kernel/mm/damon/admin
 secs=${LAB_COMPARE_SECONDS:-40}
 numab_rl=/proc/sys/kernel/numa_balancing_promote_rate_limit_MBps
 size=${LAB_COMPARE_MB:-512}
 skewbuf=/kselftest/kmmscand/skewbuf
+hotbuf=/kselftest/kmmscand/hotbuf
+workload=${LAB_COMPARE_WORKLOAD:-skewed}
+demotion=/sys/kernel/mm/numa/demotion_enabled
 
 all_off() {
 	echo 0 > /proc/sys/kernel/numa_balancing
@@ -71,7 +79,15 @@ damon_on() {
 run() {
 	name=$1
 	echo "== $name"
-	line=$($skewbuf -s "$size" -t "$secs" | tee /tmp/skewbuf.$name | tail -1)
+	if [ "$workload" = fulltop ]; then
+		sync
+		echo 3 > /proc/sys/vm/drop_caches
+		line=$($hotbuf -F -s 256 -t "$secs" \
+			-c pgpromote_success,pgdemote_kswapd,pgdemote_direct |
+			tee /tmp/hotbuf.$name | grep '^hotbuf: ' | tail -2 | tr '\n' ' ')
+	else
+		line=$($skewbuf -s "$size" -t "$secs" | tee /tmp/skewbuf.$name | tail -1)
+	fi
 	echo "$line"
 	echo "$name $line" >> /tmp/compare.txt
 	all_off
@@ -82,7 +98,13 @@ run() {
 : > /tmp/compare.txt
 numab_rl_def=$(cat $numab_rl)
 kmm_rl_def=$(cat $K/promote_rate_limit_MBps)
-for limit in "" 4; do
+limits='"" 4'
+if [ "$workload" = fulltop ]; then
+	limits='""'
+	echo 1 > $demotion
+fi
+eval "set -- $limits"
+for limit in "$@"; do
 	tag=${limit:+@${limit}MBps}
 	all_off
 	echo "${limit:-$kmm_rl_def}" > "$K/promote_rate_limit_MBps"
@@ -100,5 +122,10 @@ done
 echo "$kmm_rl_def" > "$K/promote_rate_limit_MBps"
 echo "$numab_rl_def" > $numab_rl
 echo 1 > "$K/scan_enabled"; echo 1 > "$K/migrate_enabled"
-echo "== summary ($size MiB on node1, 1 page in 10 takes 90% of the accesses, $secs s)"
+if [ "$workload" = fulltop ]; then
+	echo 0 > $demotion
+	echo "== summary (node0 filled with cold data, 256 MiB hot on node1, demotion on, $secs s)"
+else
+	echo "== summary ($size MiB on node1, 1 page in 10 takes 90% of the accesses, $secs s)"
+fi
 cat /tmp/compare.txt

@@ -4,7 +4,10 @@
  * hot, and prints every second where its pages live and how the promotion
  * counters moved, then a one-line summary.
  *
- *   hotbuf [-s SIZE_MB] [-n SLOW_NODE] [-t SECONDS] [-c counter,...]
+ *   hotbuf [-s SIZE_MB] [-n SLOW_NODE] [-t SECONDS] [-c counter,...] [-F]
+ *
+ * -F first fills what node0 has free with a cold buffer (a full top tier:
+ * promotion needs demotion to make room).
  */
 #include <getopt.h>
 #include "tiering.h"
@@ -20,18 +23,20 @@ int main(int argc, char **argv)
 	double start, next, t50 = -1, t90 = -1, t99 = -1;
 	volatile unsigned long sink = 0;
 	long count[MAX_NODES];
-	char *buf;
-	size_t len;
+	char *buf, *cold = NULL;
+	size_t len, cold_len = 0;
+	bool full = false;
 
 	snprintf(counters, sizeof(counters), "%s", default_counters);
-	while ((opt = getopt(argc, argv, "s:n:t:c:")) != -1) {
+	while ((opt = getopt(argc, argv, "s:n:t:c:F")) != -1) {
 		switch (opt) {
 		case 's': size_mb = strtoul(optarg, NULL, 0); break;
 		case 'n': slow = atoi(optarg); break;
 		case 't': seconds = atoi(optarg); break;
 		case 'c': snprintf(counters, sizeof(counters), "%s", optarg); break;
+		case 'F': full = true; break;
 		default:
-			fprintf(stderr, "usage: %s [-s SIZE_MB] [-n SLOW_NODE] [-t SECONDS] [-c counter,...]\n",
+			fprintf(stderr, "usage: %s [-s SIZE_MB] [-n SLOW_NODE] [-t SECONDS] [-c counter,...] [-F]\n",
 				argv[0]);
 			return 2;
 		}
@@ -40,6 +45,15 @@ int main(int argc, char **argv)
 		names[n++] = tok;
 
 	len = size_mb << 20;
+	if (full) {
+		cold = fill_node_cold(0, &cold_len, 0xc01d);
+		if (!cold) {
+			perror("hotbuf: cannot fill node0");
+			return 1;
+		}
+		printf("hotbuf: node0 filled with %zu MiB of cold data, %ld MiB free\n",
+		       cold_len >> 20, node_free_kb(0) >> 10);
+	}
 	buf = alloc_on_node(len, slow, false);
 	if (!buf) {
 		perror("hotbuf: cannot place the buffer on the slow node");
@@ -77,6 +91,11 @@ int main(int argc, char **argv)
 	pages_per_node(buf, len, count);
 	printf("hotbuf: summary: %.1f%% on node0 after %d s; 50%%/90%%/99%% at %.0f/%.0f/%.0f s (-1 = never)\n",
 	       100.0 * count[0] / (len / PAGE_SZ), seconds, t50, t90, t99);
+	if (cold) {
+		pages_per_node(cold, cold_len, count);
+		printf("hotbuf: cold buffer: %.1f%% on node0\n",
+		       100.0 * count[0] / (cold_len / PAGE_SZ));
+	}
 	(void)sink;
 	return 0;
 }
