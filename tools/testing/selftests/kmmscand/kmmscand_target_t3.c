@@ -43,14 +43,18 @@ FIXTURE_TEARDOWN(target)
 	kmmscand_restore(&self->saved);
 }
 
-static int cpu_of_node(int nid)
+/* Run this task on the first CPU of node nid. */
+static int run_on_node(int nid)
 {
 	char path[128], buf[64];
+	cpu_set_t set;
 
 	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/cpulist", nid);
 	if (read_file(path, buf, sizeof(buf)) <= 0)
 		return -1;
-	return atoi(buf);
+	CPU_ZERO(&set);
+	CPU_SET(atoi(buf), &set);
+	return sched_setaffinity(0, sizeof(set), &set);
 }
 
 /*
@@ -116,15 +120,10 @@ TEST_F_TIMEOUT(target, promoted_to_task_node, 150)
 	struct rules rules = { 0 };
 	long count[MAX_NODES], nq, nq_hint;
 	char filter[64];
-	cpu_set_t set;
 	char *buf, *local;
 	double took;
-	int cpu = cpu_of_node(1);
 
-	ASSERT_GE(cpu, 0);
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	ASSERT_EQ(0, sched_setaffinity(0, sizeof(set), &set));
+	ASSERT_EQ(0, run_on_node(1));
 	/* Some private working set of the task's own, on its local node. */
 	local = alloc_on_node(4UL << 20, 1, false);
 	ASSERT_NE(NULL, local);
@@ -175,10 +174,8 @@ TEST_F_TIMEOUT(target, forced_target_node, 150)
 	struct goal goal = { .nid = 1, .pct = 90.0 };
 	char val[16];
 	long count[MAX_NODES], nq, nq1;
-	cpu_set_t set;
 	char *buf, *local;
 	double took;
-	int cpu = cpu_of_node(0);
 
 	ASSERT_EQ(0, kmmscand_set("target_node", "-1"));
 	/* node2 is the slow tier, node7 does not exist, -2 is no node */
@@ -189,10 +186,7 @@ TEST_F_TIMEOUT(target, forced_target_node, 150)
 	EXPECT_STREQ("-1\n", val);
 	ASSERT_EQ(0, kmmscand_set("target_node", "1"));
 
-	ASSERT_GE(cpu, 0);
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	ASSERT_EQ(0, sched_setaffinity(0, sizeof(set), &set));
+	ASSERT_EQ(0, run_on_node(0));
 	local = alloc_on_node(4UL << 20, 0, false);
 	ASSERT_NE(NULL, local);
 	buf = alloc_pattern_on_node(SIZE, 2, false, 0xf0);
@@ -233,16 +227,11 @@ TEST_F_TIMEOUT(target, forced_target_node_set_while_waiting, 150)
 	long long ready = vmstat("kmmscand_pages_ready");
 	long count[MAX_NODES], nq, nq1, pages = SIZE / PAGE_SZ;
 	double start, took = -1;
-	cpu_set_t set;
 	char *buf, *local;
-	int cpu = cpu_of_node(0);
 
 	ASSERT_EQ(0, kmmscand_set("target_node", "-1"));
 	ASSERT_EQ(0, kmmscand_set("migrate_enabled", "0"));
-	ASSERT_GE(cpu, 0);
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	ASSERT_EQ(0, sched_setaffinity(0, sizeof(set), &set));
+	ASSERT_EQ(0, run_on_node(0));
 	local = alloc_on_node(4UL << 20, 0, false);
 	ASSERT_NE(NULL, local);
 	buf = alloc_pattern_on_node(SIZE, 2, false, 0x3c);
