@@ -128,11 +128,15 @@ unsigned int kmmscand_hint_slot(struct kmmscand_hint_slots *hs, int nid)
 	slot = READ_ONCE(hs->slot[nid]);
 	if (likely(slot))
 		return slot;
+	/* All given out: a node without one must not take the lock each time. */
+	if (READ_ONCE(hs->nr) >= KMMSCAND_REC_HINT_SLOTS)
+		return 0;
 
 	spin_lock(&hs->lock);
 	slot = hs->slot[nid];
 	if (!slot && hs->nr < KMMSCAND_REC_HINT_SLOTS) {
-		slot = ++hs->nr;
+		slot = hs->nr + 1;
+		WRITE_ONCE(hs->nr, slot);
 		WRITE_ONCE(hs->nid[slot - 1], nid);
 		/* A reader that finds the slot finds its node. */
 		smp_store_release(&hs->slot[nid], slot);
